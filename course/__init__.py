@@ -1,0 +1,1 @@
+"""Course management: config, assignments, release, exchange, gradebook, feedback, export."""

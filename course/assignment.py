@@ -1,0 +1,135 @@
+"""``assignments/<id>/assignment.toml``: one assignment's definition.
+
+Layout of an assignment folder::
+
+    assignments/<id>/
+      assignment.toml     title, due, gpu, limits, [[files]]
+      README.md.j2        student instructions (jinja2), and/or a notebook <id>.ipynb
+      data.py             optional: ``release_data(seed) -> dict[str, DataFrame | ndarray]``
+      tests/              public checks (go to students; run by ``course check``)
+      hidden/             hidden checks (never leave the instructor's side)
+
+``assignment.toml``::
+
+    title = "Trees, forests and feature importance"
+    due = 2026-12-15T23:59:00Z      # optional; course.toml [due] overrides
+    gpu = "none"                     # none | optional | required
+    [limits]                         # optional, see grader.spec.Limits
+    check_timeout = 30
+    memory_mb = 2048
+    [[files]]
+    name = "trees.py"                # what the student submits
+    reference = "reference/tree.py"  # stub generated from it by stripping solutions
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass, fields
+from datetime import datetime
+from pathlib import Path
+
+from course.config import CourseConfig, _as_datetime
+from course.errors import CourseError
+from grader.spec import GPU_MODES, GradingSpec, Limits
+
+ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class StudentFile:
+    name: str
+    reference: str | None = None  # path relative to the course root
+
+
+@dataclass(frozen=True)
+class Assignment:
+    id: str
+    path: Path
+    title: str
+    files: tuple[StudentFile, ...]
+    gpu: str = "none"
+    due: datetime | None = None
+    limits: Limits = Limits()
+    course: CourseConfig | None = None
+
+    @property
+    def student_files(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.files)
+
+    @property
+    def public_tests(self) -> Path:
+        return self.path / "tests"
+
+    @property
+    def hidden_tests(self) -> Path:
+        return self.path / "hidden"
+
+    def hidden_seed(self) -> int:
+        """The secret seed of this assignment's hidden data (trusted side only)."""
+        base = self.course.hidden_seed if self.course else 0
+        digest = hashlib.sha256(f"{base}:{self.id}".encode()).digest()
+        return int.from_bytes(digest[:4], "little")
+
+    def grading_spec(self, *, public: bool = False) -> GradingSpec:
+        """The grader's view: hidden checks (or the public ones for ``course check``)."""
+        return GradingSpec(
+            assignment=self.id,
+            tests_dir=self.public_tests if public else self.hidden_tests,
+            student_files=self.student_files,
+            limits=self.limits,
+            gpu=self.gpu,
+            seed=self.hidden_seed(),
+        )
+
+
+def list_assignments(config: CourseConfig) -> list[Assignment]:
+    """Every assignment of the course, sorted by id."""
+    root = config.assignments_path
+    if not root.is_dir():
+        raise CourseError(f"assignments directory {root} does not exist")
+    return [load_assignment(config, d.name) for d in sorted(root.iterdir()) if (d / "assignment.toml").is_file()]
+
+
+def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
+    """Load ``assignments/<assignment_id>/assignment.toml`` with clear errors."""
+    if not ID_RE.match(assignment_id or ""):
+        raise CourseError(f"invalid assignment id {assignment_id!r}")
+    path = config.assignments_path / assignment_id
+    toml_path = path / "assignment.toml"
+    if not toml_path.is_file():
+        known = [d.name for d in sorted(config.assignments_path.glob("*")) if (d / "assignment.toml").is_file()]
+        raise CourseError(f"unknown assignment {assignment_id!r}; known: {', '.join(known) or 'none'}")
+    try:
+        raw = tomllib.loads(toml_path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{toml_path}: invalid TOML: {exc}") from exc
+    gpu = raw.get("gpu", "none")
+    if gpu not in GPU_MODES:
+        raise CourseError(f"{toml_path}: gpu must be one of {', '.join(GPU_MODES)}, got {gpu!r}")
+    files = []
+    for i, f in enumerate(raw.get("files", [])):
+        name = f.get("name") if isinstance(f, dict) else None
+        if not name or "/" in name or name.startswith("."):
+            raise CourseError(f"{toml_path}: files[{i}].name must be a plain file name, got {name!r}")
+        files.append(StudentFile(name=name, reference=f.get("reference")))
+    if not files:
+        raise CourseError(f"{toml_path}: at least one [[files]] entry is required")
+    allowed = {f.name for f in fields(Limits)}
+    bad = sorted(set(raw.get("limits", {})) - allowed)
+    if bad:
+        raise CourseError(f"{toml_path}: unknown limit(s) {', '.join(bad)}; known: {', '.join(sorted(allowed))}")
+    due = config.due.get(assignment_id) or (
+        _as_datetime(raw["due"], f"{toml_path}: due") if "due" in raw else None
+    )
+    return Assignment(
+        id=assignment_id,
+        path=path,
+        title=raw.get("title", assignment_id),
+        files=tuple(files),
+        gpu=gpu,
+        due=due,
+        limits=Limits(**raw.get("limits", {})),
+        course=config,
+    )

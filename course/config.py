@@ -1,0 +1,120 @@
+"""``course.toml``: the configuration at the root of a course."""
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from course.errors import CourseError
+from grader.spec import SANDBOXES
+
+CONFIG_NAME = "course.toml"
+
+
+def builtin_course_root() -> Path:
+    """This repository: the course the kit ships with (embedded defaults)."""
+    return Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class LatePolicy:
+    """Late penalty: ``per_day`` fraction of the score lost per started day late,
+    never more than ``max_fraction``; after ``cutoff_days`` a submission scores 0."""
+
+    per_day: float = 0.10
+    max_fraction: float = 1.0
+    cutoff_days: float | None = None
+
+
+@dataclass(frozen=True)
+class CourseConfig:
+    root: Path
+    name: str = "Machine learning for astronomy"
+    seed: int = 20261121
+    hidden_seed: int = 7346051
+    assignments_dir: Path = Path("assignments")
+    exchange: Path = Path("exchange")
+    gradebook_url: str = ""
+    sandbox: str = "auto"
+    workers: int = 2
+    late: LatePolicy = field(default_factory=LatePolicy)
+    due: dict[str, datetime] = field(default_factory=dict)
+    extensions: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    @property
+    def assignments_path(self) -> Path:
+        return self.root / self.assignments_dir
+
+    @property
+    def exchange_path(self) -> Path:
+        return self.root / self.exchange
+
+    @property
+    def gradebook(self) -> str:
+        return self.gradebook_url or f"sqlite:///{self.root / 'gradebook.sqlite'}"
+
+
+def find_course_root(start: Path | None = None) -> Path:
+    """The nearest directory at or above ``start`` holding ``course.toml``."""
+    here = (start or Path.cwd()).resolve()
+    for d in (here, *here.parents):
+        if (d / CONFIG_NAME).is_file():
+            return d
+    raise CourseError(
+        f"no {CONFIG_NAME} found in {here} or any parent; run inside a course or pass --course DIR"
+    )
+
+
+def _as_datetime(value, where: str) -> datetime:
+    if isinstance(value, datetime):
+        dt = value
+    elif isinstance(value, str):
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise CourseError(f"{where}: not an ISO date-time: {value!r}") from exc
+    else:
+        raise CourseError(f"{where}: expected a date-time, got {value!r}")
+    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+
+
+def load_config(root: Path | None = None) -> CourseConfig:
+    """Read ``course.toml`` from ``root`` (or the nearest course above the cwd)."""
+    root = find_course_root(root) if root is None or not (Path(root) / CONFIG_NAME).is_file() else Path(root).resolve()
+    path = root / CONFIG_NAME
+    try:
+        raw = tomllib.loads(path.read_text())
+    except tomllib.TOMLDecodeError as exc:
+        raise CourseError(f"{path}: invalid TOML: {exc}") from exc
+    c = raw.get("course", {})
+    known = {"course", "late", "due", "extensions"}
+    unknown = sorted(set(raw) - known)
+    if unknown:
+        raise CourseError(f"{path}: unknown section(s) {', '.join(unknown)}")
+    sandbox = c.get("sandbox", "auto")
+    if sandbox not in SANDBOXES:
+        raise CourseError(f"{path}: course.sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
+    try:
+        seed = int(c.get("seed", 20261121))
+        hidden_seed = int(os.environ.get("COURSE_HIDDEN_SEED", c.get("hidden_seed", 7346051)))
+        workers = int(c.get("workers", 2))
+        late = LatePolicy(**raw.get("late", {}))
+    except (TypeError, ValueError) as exc:
+        raise CourseError(f"{path}: {exc}") from exc
+    due = {k: _as_datetime(v, f"{path}: due.{k}") for k, v in raw.get("due", {}).items()}
+    return CourseConfig(
+        root=root,
+        name=c.get("name", CourseConfig.name),
+        seed=seed,
+        hidden_seed=hidden_seed,
+        assignments_dir=Path(c.get("assignments", "assignments")),
+        exchange=Path(c.get("exchange", "exchange")),
+        gradebook_url=c.get("gradebook", ""),
+        sandbox=sandbox,
+        workers=workers,
+        late=late,
+        due=due,
+        extensions=raw.get("extensions", {}),
+    )

@@ -1,0 +1,1 @@
+"""Sandbox backends behind one interface (see :mod:`grader.sandbox.base`)."""
