@@ -1,0 +1,79 @@
+"""``course feedback``: per-student reports (Markdown and HTML, jinja2).
+
+A report shows each check's name, result, points and the student-facing message the
+grader recorded, the score, lateness, penalty and adjustments.  It is built only from the
+gradebook, which never holds hidden test source or expected values.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import jinja2
+
+from course.assignment import load_assignment
+from course.config import CourseConfig
+from course.errors import CourseError
+from course.gradebook import FinalGrade, final_grades, late_fraction, open_gradebook
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def _env(autoescape: bool) -> jinja2.Environment:
+    return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=autoescape,
+                              undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
+                              trim_blocks=True, lstrip_blocks=True)
+
+
+def check_name(check_id: str) -> str:
+    """``hidden/test_trees.py::test_depth[3]`` -> ``test_depth[3]``: no paths in reports."""
+    return check_id.rsplit("::", 1)[-1]
+
+
+def report_context(fg: FinalGrade, *, title: str, course_name: str, config: CourseConfig) -> dict:
+    checks = []
+    if fg.grade is not None:
+        for c in fg.grade.checks:
+            checks.append({"name": check_name(c.check_id), "status": c.status, "points": c.points,
+                           "max_points": c.max_points, "message": c.message})
+    sub = fg.submission
+    return {
+        "course": course_name, "assignment": fg.assignment_id, "title": title, "student": fg.student_id,
+        "status": fg.status, "score": fg.score, "max_score": fg.max_score, "final": fg.final,
+        "late_days": fg.late_days, "penalty": fg.penalty,
+        "penalty_percent": 100 * late_fraction(sub.late_seconds, config.late) if sub else 0.0,
+        "adjustment": fg.adjustment, "reasons": fg.reasons, "checks": checks,
+        "error": fg.grade.error if fg.grade else None,
+        "submitted_at": f"{sub.submitted_at:%Y-%m-%d %H:%M:%S} UTC" if sub else None,
+        "content_hash": sub.content_hash[:12] if sub else None,
+    }
+
+
+def write_feedback(*, config: CourseConfig, assignment_id: str, out: Path | None = None) -> list[Path]:
+    """Write ``<out>/<student>.md`` and ``<student>.html`` for every student with a submission.
+
+    Default ``out``: ``<course>/feedback/<assignment>``.  Returns the files written.
+    """
+    asg = load_assignment(config, assignment_id)
+    out = Path(out) if out else config.root / "feedback" / asg.id
+    book = open_gradebook(config)
+    try:
+        rows = [fg for fg in final_grades(book, config, asg.id) if fg.submission is not None]
+    finally:
+        book.close()
+    if not rows:
+        raise CourseError(f"no collected submissions for {asg.id!r}; nothing to report")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CourseError(f"cannot create {out}: {exc.strerror}") from exc
+    md, html = _env(False).get_template("feedback.md.j2"), _env(True).get_template("feedback.html.j2")
+    written = []
+    for fg in rows:
+        ctx = report_context(fg, title=asg.title, course_name=config.name, config=config)
+        for template, suffix in ((md, ".md"), (html, ".html")):
+            path = out / f"{fg.student_id}{suffix}"
+            tmp = path.with_name(f".{path.name}.tmp")
+            tmp.write_text(template.render(**ctx))
+            tmp.replace(path)
+            written.append(path)
+    return written

@@ -1,0 +1,204 @@
+"""``course grade`` and ``course check``: the course side of the grading engine.
+
+- :func:`grade_adhoc`: grade paths with the hidden checks; no gradebook; returns the
+  engine's JSON document (``course grade ASSIGNMENT PATH... --json OUT``).
+- :func:`grade_collected`: grade the collected submissions that have no grade yet into the
+  gradebook.  The engine grades ``workers`` submissions in parallel; every finished result
+  is written in its own transaction by one writer (a lock), so killing the run loses at most
+  the submissions in flight and a rerun grades exactly those.  A ``not_graded`` result
+  (infrastructure failure) never replaces an earlier grade.
+- :func:`check_public`: the public tests on a student's own files (``course check``).
+"""
+from __future__ import annotations
+
+import fcntl
+import os
+import sys
+import threading
+from pathlib import Path
+from typing import Callable
+
+from course.assignment import load_assignment
+from course.config import CourseConfig
+from course.errors import CourseError
+from grader.spec import SANDBOXES, GradingSpec
+
+
+def _grade_submissions(spec: GradingSpec, paths: list[Path], *, sandbox: str, workers: int,
+                       progress: Callable[[dict], None] | None) -> dict:
+    """The grading engine (a seam: tests may replace it)."""
+    from grader.engine import grade_submissions
+
+    return grade_submissions(spec, paths, sandbox=sandbox, workers=workers, progress=progress)
+
+
+def _options(config: CourseConfig, sandbox: str | None, workers: int | None) -> tuple[str, int]:
+    sandbox = sandbox or config.sandbox
+    if sandbox not in SANDBOXES:
+        raise CourseError(f"unknown sandbox {sandbox!r}; choose one of {', '.join(SANDBOXES)}")
+    workers = workers or config.workers
+    if workers < 1:
+        raise CourseError(f"workers must be at least 1, got {workers}")
+    return sandbox, workers
+
+
+def _run_engine(spec, paths, *, sandbox, workers, progress) -> dict:
+    try:
+        return _grade_submissions(spec, paths, sandbox=sandbox, workers=workers, progress=progress)
+    except CourseError:
+        raise
+    except Exception as exc:  # the engine's own failure: nothing graded, nothing recorded
+        raise CourseError(f"grading engine failed: {type(exc).__name__}: {exc}") from exc
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr, one result line per finished submission."""
+
+    def __init__(self, total: int, stream=None) -> None:
+        self.total, self.done, self.stream = total, 0, stream or sys.stderr
+        self._lock = threading.Lock()
+
+    def __call__(self, result: dict) -> None:
+        with self._lock:
+            self.done += 1
+            width = 24
+            filled = int(width * self.done / max(self.total, 1))
+            score = (f"{result.get('score', 0):g}/{result.get('max_score', 0):g}"
+                     if result.get("status") == "graded" else "not graded")
+            self.stream.write(f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  "
+                              f"{result.get('path', '?')}: {score}\n")
+            self.stream.flush()
+
+
+def grade_adhoc(*, config: CourseConfig, assignment_id: str, paths: list[Path], sandbox: str | None = None,
+                workers: int | None = None, progress: bool | Callable[[dict], None] | None = True) -> dict:
+    """Grade ``paths`` (folders, zips, notebooks) with the hidden checks; no gradebook.
+
+    Returns the engine's document ``{"assignment", "submissions": [...]}``.
+    ``progress``: True for a progress bar on stderr, a callable for your own, or None.
+    """
+    asg = load_assignment(config, assignment_id)
+    sandbox, workers = _options(config, sandbox, workers)
+    missing = [str(p) for p in paths if not Path(p).exists()]
+    if missing:
+        raise CourseError(f"no such file or directory: {', '.join(missing)}")
+    callback = ProgressBar(len(paths)) if progress is True else (progress or None)
+    return _run_engine(asg.grading_spec(), [Path(p) for p in paths], sandbox=sandbox, workers=workers,
+                       progress=callback)
+
+
+class _RunLock:
+    """An exclusive advisory lock: one ``course grade`` per assignment at a time.
+
+    Released by the kernel when the process dies, so ``kill -9`` never leaves it stale.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.fd: int | None = None
+
+    def __enter__(self):
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self.fd)
+            raise CourseError("another `course grade` of this assignment is running; wait for it to finish") from None
+        except PermissionError as exc:
+            raise CourseError(f"cannot create {self.path}: {exc.strerror}") from None
+        return self
+
+    def __exit__(self, *exc):
+        if self.fd is not None:
+            fcntl.flock(self.fd, fcntl.LOCK_UN)
+            os.close(self.fd)
+
+
+def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | None = None,
+                    workers: int | None = None, progress: bool | Callable[[dict], None] | None = True,
+                    regrade: bool = False) -> dict:
+    """Grade every student's latest collected submission that has no grade yet.
+
+    Parameters
+    ----------
+    config : CourseConfig
+    assignment_id : str
+    sandbox : str, optional
+        Default: course.toml.
+    workers : int, optional
+        Submissions graded in parallel (default: course.toml).
+    progress : bool or callable
+    regrade : bool
+        Grade again even submissions that already have a grade (a ``not_graded`` result
+        still never replaces a grade).
+
+    Returns
+    -------
+    dict
+        The engine's document for the submissions graded in this run, each with a
+        ``student`` field added; ``already_graded`` counts the ones skipped.
+    """
+    from course.gradebook import open_gradebook
+
+    asg = load_assignment(config, assignment_id)
+    sandbox, workers = _options(config, sandbox, workers)
+    with _RunLock(config.root / f".grading-{asg.id}.lock"):
+        book = open_gradebook(config)
+        try:
+            latest = book.latest_submissions(asg.id)
+            if not latest:
+                raise CourseError(f"no collected submissions for {asg.id!r}; run `course collect {asg.id}` first")
+            pending, already = {}, 0
+            for student, sub in sorted(latest.items()):
+                grade = book.grade_of(sub.id)
+                if grade is not None and grade.status == "graded" and not regrade:
+                    already += 1
+                    continue
+                pending[str(Path(sub.path))] = (sub.id, student)
+            doc = {"assignment": asg.id, "submissions": [], "already_graded": already}
+            if not pending:
+                return doc
+            write_lock = threading.Lock()
+            recorded: set[str] = set()
+            bar = ProgressBar(len(pending)) if progress is True else (progress or None)
+
+            def record(result: dict) -> None:
+                key = str(Path(result.get("path", "")))
+                with write_lock:  # one writer
+                    if key not in pending or key in recorded:
+                        return
+                    sub_id, student = pending[key]
+                    book.record_result(sub_id, result)
+                    recorded.add(key)
+                    doc["submissions"].append({"student": student, **result})
+                if bar:
+                    bar(result)
+
+            result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
+                                 workers=workers, progress=record)
+            for r in result.get("submissions", []):  # engines that report only at the end
+                record(r)
+            return doc
+        finally:
+            book.close()
+
+
+def check_public(*, assignment_id: str | None, directory: Path, course_dir: Path | None = None,
+                 sandbox: str = "none") -> dict:
+    """Run the public tests on the student's files in ``directory``.
+
+    ``sandbox="none"`` (the default) runs the student's own code unsandboxed on their own
+    machine, which is fine: it is their code.  Returns the engine's document.
+    """
+    from course.exchange import student_context
+
+    ctx = student_context(assignment_id=assignment_id, directory=directory, course_dir=course_dir)
+    if ctx.tests_dir is None or not ctx.tests_dir.is_dir():
+        raise CourseError(f"no public tests found for {ctx.assignment!r} (expected {ctx.tests_dir})")
+    missing = [n for n in ctx.student_files if not (Path(directory) / n).is_file()]
+    if missing:
+        raise CourseError(f"missing file {', '.join(missing)} in {directory}")
+    limits = load_assignment(ctx.config, ctx.assignment).limits if ctx.config else None
+    spec = GradingSpec(assignment=ctx.assignment, tests_dir=ctx.tests_dir, student_files=ctx.student_files,
+                       seed=ctx.seed, **({"limits": limits} if limits else {}))
+    return _run_engine(spec, [Path(directory)], sandbox=sandbox, workers=1, progress=None)

@@ -1,0 +1,74 @@
+"""``course roster``: the students of the course (kept in the gradebook)."""
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from course.config import CourseConfig
+from course.errors import CourseError
+from course.gradebook import Student, check_student_id, open_gradebook
+
+
+def add_student(*, config: CourseConfig, student_id: str, name: str = "", email: str = "") -> bool:
+    """Add a student (or update name/email); True if new."""
+    book = open_gradebook(config)
+    try:
+        return book.add_student(student_id, name=name, email=email)
+    finally:
+        book.close()
+
+
+def import_roster(*, config: CourseConfig, path: Path) -> tuple[int, int]:
+    """Import a CSV with a header holding ``id`` (or ``student_id``) and optionally
+    ``name``, ``email``.  All rows are validated first and written in one transaction.
+    Returns (added, updated)."""
+    path = Path(path)
+    if not path.is_file():
+        raise CourseError(f"roster file {path} does not exist")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            reader = csv.DictReader(fh)
+            fields = [f.strip().lower() for f in (reader.fieldnames or [])]
+            key = "id" if "id" in fields else "student_id" if "student_id" in fields else None
+            if key is None:
+                raise CourseError(f"{path}: the header must have an 'id' (or 'student_id') column")
+            rows = []
+            for n, raw in enumerate(reader, start=2):
+                row = {k.strip().lower(): (v or "").strip() for k, v in raw.items() if k}
+                sid = row.get(key, "")
+                try:
+                    check_student_id(sid)
+                except CourseError as exc:
+                    raise CourseError(f"{path}:{n}: {exc}") from None
+                rows.append((sid, row.get("name", ""), row.get("email", "")))
+    except UnicodeDecodeError:
+        raise CourseError(f"{path}: not a UTF-8 CSV file") from None
+    except csv.Error as exc:
+        raise CourseError(f"{path}: bad CSV: {exc}") from None
+    ids = [r[0] for r in rows]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    if dupes:
+        raise CourseError(f"{path}: duplicate student id(s) {', '.join(dupes)}")
+    book = open_gradebook(config)
+    added = updated = 0
+    try:
+        with book.session() as s:
+            for sid, name, email in rows:
+                row = s.get(Student, sid)
+                if row is None:
+                    s.add(Student(id=sid, name=name, email=email))
+                    added += 1
+                else:
+                    row.name, row.email = name or row.name, email or row.email
+                    updated += 1
+    finally:
+        book.close()
+    return added, updated
+
+
+def list_students(*, config: CourseConfig) -> list[dict]:
+    book = open_gradebook(config)
+    try:
+        return [{"id": s.id, "name": s.name, "email": s.email} for s in book.students()]
+    finally:
+        book.close()
