@@ -8,4 +8,14 @@ See ``shared/DESIGN.md`` ("The trust boundary").  Public entry points:
 """
 from grader.spec import GradingSpec, Limits
 
-__all__ = ["GradingSpec", "Limits"]
+__all__ = ["GradingSpec", "Limits", "Fail"]
+
+
+def __getattr__(name):
+    # ``grader.Fail`` (a check failure shown verbatim) lives in the pytest plugin; loaded
+    # lazily so that ``import grader`` does not import pytest.
+    if name == "Fail":
+        from grader.plugin import Fail
+
+        return Fail
+    raise AttributeError(f"module 'grader' has no attribute {name!r}")

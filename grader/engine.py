@@ -1,0 +1,245 @@
+"""The grading engine: prepare each submission, run the hidden checks, collect the scores.
+
+For every submission:
+
+1. the submission is copied safely into a private temporary directory
+   (:func:`grader.submission.prepare_submission`);
+2. pytest runs the hidden checks in a separate, trusted subprocess::
+
+       python -m pytest -p grader.plugin -p no:cacheprovider --rootdir=<tmp> -c <tmp>/pytest.ini
+              --confcutdir=<tests_dir> <tests_dir>
+
+   with plugin autoload off; :mod:`grader.plugin` starts the sandboxed worker and records
+   every check's result in a JSON-lines file of that private directory;
+3. the score is computed from that file only: the sum of points of passed checks.
+
+Infrastructure failures (sandbox unavailable, harness crash, pytest internal error, no
+results) give ``status = "not_graded"`` with an ``error``: never a zero grade.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import asdict
+from pathlib import Path
+from typing import Callable, Iterable
+
+from grader.plugin import CONFIG_ENV
+from grader.spec import GradingSpec
+from grader.submission import SubmissionError, prepare_submission
+
+__all__ = ["grade_submission", "grade_submissions", "not_graded"]
+
+#: Extra seconds the pytest process gets beyond the submission's total time limit.
+HARNESS_GRACE_S = 60.0
+_PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
+_TAIL = 2000
+
+
+def not_graded(path, error: str) -> dict:
+    """The result of a submission that could not be graded (infrastructure failure)."""
+    return {"path": str(path), "status": "not_graded", "score": 0.0, "max_score": 0.0, "error": error, "checks": []}
+
+
+def _backend_name(sandbox) -> str:
+    """Resolve ``sandbox`` (a name, ``"auto"``, or a Backend) to a concrete backend name."""
+    if not isinstance(sandbox, str):
+        return sandbox.name
+    if sandbox == "inprocess":
+        return sandbox
+    from grader.sandbox import resolve_backend
+
+    return resolve_backend(sandbox).name
+
+
+def _harness_env(config_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COURSEKIT_"))}
+    env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
+    env[CONFIG_ENV] = str(config_path)
+    env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])])
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
+def _read_results(path: Path) -> list[dict]:
+    records = []
+    if not path.is_file():
+        return records
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        try:
+            record = json.loads(line)
+        except ValueError:
+            continue
+        if type(record) is dict:
+            records.append(record)
+    return records
+
+
+def _run_checks(spec: GradingSpec, submission_dir: Path, work: Path, backend: str) -> tuple[list[dict], int | None, str]:
+    """Run pytest over the hidden checks; return (records, exit code or None if killed, output tail)."""
+    tests_dir = Path(spec.tests_dir).resolve()
+    results = work / "results.jsonl"
+    ini = work / "pytest.ini"
+    ini.write_text("[pytest]\n")
+    config = {
+        "submission_dir": str(submission_dir),
+        "tests_dir": str(tests_dir),
+        "backend": backend,
+        "results": str(results),
+        "limits": asdict(spec.limits),
+        "gpu": spec.gpu != "none",
+        "image": spec.image,
+        "seed": int(spec.seed),
+        "total_deadline": time.time() + float(spec.limits.total_timeout),
+    }
+    config_path = work / "config.json"
+    config_path.write_text(json.dumps(config))
+    argv = [
+        sys.executable, "-m", "pytest", "-p", "grader.plugin", "-p", "no:cacheprovider",
+        f"--rootdir={work}", "-c", str(ini), f"--confcutdir={tests_dir}",
+        f"--basetemp={work / 'pytest-tmp'}", "-q", "--no-header", "-p", "no:randomly",
+        str(tests_dir),
+    ]
+    timeout = float(spec.limits.total_timeout) + HARNESS_GRACE_S
+    proc = subprocess.Popen(
+        argv, cwd=work, env=_harness_env(config_path), stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        code = proc.returncode
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, 9)
+        except ProcessLookupError:
+            pass
+        out, _ = proc.communicate()
+        code = None
+    tail = out.decode("utf-8", "replace")[-_TAIL:] if out else ""
+    return _read_results(results), code, tail
+
+
+def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: str | None) -> dict:
+    """Turn the plugin's records into one submission result (or a not_graded one)."""
+    collected = next((r for r in records if r.get("event") == "collected"), None)
+    finished = any(r.get("event") == "finished" for r in records)
+    infra = [r.get("message", "") for r in records if r.get("event") in ("infra_error", "collect_error")]
+    if infra:
+        return not_graded(path, "; ".join(dict.fromkeys(infra)))
+    if collected is None:
+        return not_graded(path, f"the grading harness failed before collecting checks (exit code {code}): {tail.strip()[-500:]}")
+    if code is not None and (not finished or code not in (0, 1)):
+        return not_graded(path, f"the grading harness failed (pytest exit code {code}): {tail.strip()[-500:]}")
+    done = {}
+    for r in records:
+        if r.get("event") == "check":
+            done.setdefault(r["id"], r)
+    checks = []
+    for c in collected["checks"]:
+        r = done.get(c["id"])
+        if r is None:  # only possible when the harness was killed at the total time limit
+            r = {"status": "timeout", "points": 0.0, "max_points": c["max_points"],
+                 "message": f"{c['id'].rsplit('::', 1)[-1]} -- not run: the submission's total time limit was reached"}
+        checks.append({
+            "id": c["id"],
+            "status": r["status"],
+            "points": float(r["points"]),
+            "max_points": float(c["max_points"]),
+            "message": r["message"],
+        })
+    return {
+        "path": str(path),
+        "status": "graded",
+        "score": float(sum(c["points"] for c in checks if c["status"] == "passed")),
+        "max_score": float(sum(c["max_points"] for c in checks)),
+        "error": refusal,
+        "checks": checks,
+    }
+
+
+def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False) -> dict:
+    work = Path(tempfile.mkdtemp(prefix="ck-grade-"))
+    try:
+        os.chmod(work, 0o700)
+        submission_dir = work / "submission"
+        refusal = None
+        try:
+            prepare_submission(path, submission_dir, student_files=spec.student_files)
+        except SubmissionError as exc:
+            refusal = f"submission refused: {exc}"
+            shutil.rmtree(submission_dir, ignore_errors=True)
+            submission_dir.mkdir()
+        os.chmod(submission_dir, 0o755)
+        records, code, tail = _run_checks(spec, submission_dir, work, backend)
+        return _assemble(path, records, code, tail, refusal)
+    except Exception as exc:  # noqa: BLE001 - any engine failure is infrastructure, never a zero
+        return not_graded(path, f"grading failed: {type(exc).__name__}: {exc}")
+    finally:
+        if not keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+def grade_submission(spec: GradingSpec, path, *, sandbox="auto") -> dict:
+    """Grade one submission.
+
+    Parameters
+    ----------
+    spec : GradingSpec
+    path : path
+        Folder, ``.zip``, ``.ipynb`` or ``.py`` file.
+    sandbox : {"auto", "docker", "bwrap", "none"} or Backend
+        ``"inprocess"`` (no worker at all) exists for benchmarks and tests only.
+
+    Returns
+    -------
+    dict
+        One entry of ``submissions`` in the ``course grade --json`` contract:
+        ``{"path", "status", "score", "max_score", "error", "checks": [...]}``.
+    """
+    try:
+        backend = _backend_name(sandbox)
+    except Exception as exc:  # noqa: BLE001
+        return not_graded(path, str(exc))
+    return _grade_one(spec, path, backend)
+
+
+def grade_submissions(
+    spec: GradingSpec,
+    paths: Iterable,
+    *,
+    sandbox="auto",
+    workers: int = 1,
+    progress: Callable[[dict], None] | None = None,
+) -> dict:
+    """Grade many submissions, ``workers`` at a time.
+
+    Returns the ``course grade --json`` document
+    ``{"assignment": ..., "submissions": [...]}`` (submissions in the order of ``paths``).
+    ``progress(result)`` is called as each submission finishes.
+    """
+    paths = list(paths)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    try:
+        backend = _backend_name(sandbox)
+    except Exception as exc:  # noqa: BLE001 - e.g. SandboxUnavailable: nothing is graded
+        results = [not_graded(p, str(exc)) for p in paths]
+        for r in results:
+            if progress:
+                progress(r)
+        return {"assignment": spec.assignment, "submissions": results}
+    results: list[dict | None] = [None] * len(paths)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_grade_one, spec, p, backend): i for i, p in enumerate(paths)}
+        for future in as_completed(futures):
+            i = futures[future]
+            results[i] = future.result()
+            if progress:
+                progress(results[i])
+    return {"assignment": spec.assignment, "submissions": results}

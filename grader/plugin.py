@@ -1,0 +1,252 @@
+"""The pytest plugin that turns hidden pytest checks into recorded, student-facing scores.
+
+Loaded explicitly by the engine (``python -m pytest -p grader.plugin``, plugin autoload
+off).  It reads its configuration from the trusted JSON file named by the environment
+variable ``COURSEKIT_GRADER_CONFIG`` (written by :mod:`grader.engine`)::
+
+    {"submission_dir": str, "tests_dir": str, "backend": "none"|"bwrap"|"docker"|"inprocess",
+     "results": str, "limits": {...}, "gpu": bool, "image": str|null, "seed": int,
+     "total_deadline": float (time.time() epoch) | null}
+
+What a check sees
+-----------------
+- ``student``: the submission as a proxy (``student.linreg.LinearRegression(...)``); one
+  worker per submission, restarted lazily after a crash or timeout.
+- ``hidden_seed``: the secret seed of the hidden data (never sent to the sandbox).
+- ``@pytest.mark.points(n)`` (default 1) and ``@pytest.mark.timeout(seconds)``.
+- :class:`Fail`: an ``AssertionError`` whose text is shown to the student verbatim.
+
+What gets recorded
+------------------
+The plugin (never the student) appends JSON lines to the results file: one
+``{"event": "collected", "checks": [{"id", "max_points"}, ...]}``, then one
+``{"event": "check", "id", "status", "points", "max_points", "message"}`` per finished
+check (status ``passed | failed | error | timeout``), and ``{"event": "finished"}`` at
+the end.  Messages come from the check's docstring (first paragraph) plus a safe detail:
+the student's exception, the timeout, the worker's exit reason, or the text of a
+:class:`Fail`; never the check's source, assertion introspection or expected values.
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from grader.proxy import CallTimeout, SandboxError, StudentError, StudentRoot, StudentSession, WorkerDied
+from grader.spec import Limits
+
+CONFIG_ENV = "COURSEKIT_GRADER_CONFIG"
+_DETAIL_CAP = 600
+
+__all__ = ["Fail", "CONFIG_ENV", "check_message"]
+
+
+class Fail(AssertionError):
+    """A failed check whose text is shown to the student verbatim (a hint).
+
+    Examples
+    --------
+    >>> raise Fail("predict() must return one value per row of X")  # doctest: +SKIP
+    """
+
+
+def _first_paragraph(doc: str | None) -> str:
+    if not doc:
+        return ""
+    text = inspect.cleandoc(doc).split("\n\n", 1)[0]
+    return " ".join(text.split())
+
+
+def check_message(name: str, doc: str | None, detail: str = "") -> str:
+    """``"<name>: <docstring's first paragraph> -- <detail>"`` (parts omitted when empty)."""
+    message = name
+    summary = _first_paragraph(doc)
+    if summary:
+        message += f": {summary}"
+    if detail:
+        message += f" -- {detail}"
+    return message
+
+
+def _cap(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= _DETAIL_CAP else text[: _DETAIL_CAP - 3] + "..."
+
+
+class _InProcessRoot:
+    """Benchmark/test baseline: the submission imported straight into pytest (no sandbox)."""
+
+    def __init__(self, submission_dir: str) -> None:
+        self._dir = submission_dir
+        if submission_dir not in sys.path:
+            sys.path.append(submission_dir)
+
+    def __getattr__(self, name: str):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return importlib.import_module(name)
+
+    def kill(self) -> None:
+        pass
+
+
+class GraderState:
+    """Per-run state: configuration, the student session and the results file."""
+
+    def __init__(self, cfg: dict) -> None:
+        self.cfg = cfg
+        self.tests_dir = Path(cfg["tests_dir"]).resolve()
+        self.limits = Limits(**cfg.get("limits", {}))
+        self.total_deadline = cfg.get("total_deadline")
+        self.results = open(cfg["results"], "a", encoding="utf-8")  # noqa: SIM115 - closed at the end
+        self.checks: dict[str, dict] = {}
+        self.outcomes: dict[str, tuple] = {}
+        self.not_reached: set[str] = set()
+        backend_name = cfg["backend"]
+        if backend_name == "inprocess":
+            self.session = None
+            self.root = _InProcessRoot(cfg["submission_dir"])
+        else:
+            from grader.sandbox import get_backend
+
+            backend = get_backend(backend_name)()
+            self.session = StudentSession(
+                backend, cfg["submission_dir"], limits=self.limits, gpu=bool(cfg.get("gpu")), image=cfg.get("image")
+            )
+            self.root = StudentRoot(self.session)
+
+    def write(self, record: dict) -> None:
+        self.results.write(json.dumps(record) + "\n")
+        self.results.flush()
+
+    def check_id(self, item) -> str:
+        try:
+            rel = Path(item.path).resolve().relative_to(self.tests_dir).as_posix()
+        except ValueError:
+            rel = Path(item.path).name
+        rest = item.nodeid.split("::", 1)[1] if "::" in item.nodeid else item.name
+        return f"{rel}::{rest}"
+
+    # ------------------------------------------------------------------ hooks
+    def pytest_collectreport(self, report) -> None:
+        if report.failed:
+            where = report.nodeid or "tests"
+            self.write({"event": "collect_error", "message": f"hidden checks could not be collected: {where}"})
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_collection_modifyitems(self, session, config, items) -> None:
+        checks = []
+        for item in items:
+            marker = item.get_closest_marker("points")
+            points = float(marker.args[0]) if marker and marker.args else 1.0
+            info = {"id": self.check_id(item), "max_points": points}
+            self.checks[item.nodeid] = info
+            checks.append(info)
+        self.write({"event": "collected", "checks": checks})
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item) -> None:
+        marker = item.get_closest_marker("timeout")
+        seconds = float(marker.args[0]) if marker and marker.args else float(self.limits.check_timeout)
+        reason = f"timed out after {seconds:g} s"
+        if self.total_deadline is not None:
+            left = self.total_deadline - time.time()
+            if left <= 0:
+                self.not_reached.add(item.nodeid)
+                pytest.skip("total time limit reached")
+            if left < seconds:
+                seconds = left
+                reason = f"the submission's total time limit ({self.limits.total_timeout:g} s) was reached"
+        if self.session is not None:
+            self.session.set_timeout(seconds, reason)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_makereport(self, item, call):
+        outcome = yield
+        report = outcome.get_result()
+        if call.when in ("setup", "call") and item.nodeid not in self.outcomes:
+            if report.failed or report.skipped or call.when == "call":
+                self.outcomes[item.nodeid] = (call.when, report.outcome, call.excinfo)
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_protocol(self, item, nextitem):
+        yield
+        info = self.checks.get(item.nodeid) or {"id": self.check_id(item), "max_points": 1.0}
+        status, detail = self.classify(item)
+        doc = getattr(getattr(item, "function", None), "__doc__", None)
+        self.write({
+            "event": "check",
+            "id": info["id"],
+            "status": status,
+            "points": info["max_points"] if status == "passed" else 0.0,
+            "max_points": info["max_points"],
+            "message": check_message(item.name, doc, detail if status != "passed" else ""),
+        })
+
+    def classify(self, item) -> tuple[str, str]:
+        when, outcome, excinfo = self.outcomes.get(item.nodeid, ("call", "failed", None))
+        if item.nodeid in self.not_reached:
+            return "timeout", "not run: the submission's total time limit was reached"
+        if outcome == "passed":
+            return "passed", ""
+        exc = excinfo.value if excinfo is not None else None
+        if outcome == "skipped":
+            return "error", "this check was skipped"
+        if isinstance(exc, CallTimeout):
+            return "timeout", _cap(str(exc))
+        if isinstance(exc, SandboxError):
+            self.write({"event": "infra_error", "message": _cap(str(exc))})
+            return "error", "the grader's sandbox failed (not your fault)"
+        if isinstance(exc, WorkerDied):
+            return "error", _cap(f"your code stopped the worker: {exc}")
+        if isinstance(exc, StudentError):
+            return "error", _cap(f"your code raised {exc.describe()}")
+        if isinstance(exc, Fail):
+            return "failed", _cap(str(exc))
+        if isinstance(exc, AssertionError):
+            return "failed", ""
+        if exc is not None and self.session is None:  # in-process baseline: raw exceptions
+            return "error", _cap(f"your code raised {type(exc).__name__}: {exc}")
+        name = type(exc).__name__ if exc is not None else "an error"
+        return "error", f"the check could not use your result ({name})"
+
+    def pytest_sessionfinish(self, session, exitstatus) -> None:
+        if self.session is not None:
+            self.session.kill()
+            self.write({"event": "output", "text": self.session.output_text(), "starts": self.session.starts})
+        self.write({"event": "finished", "exitstatus": int(exitstatus)})
+        self.results.close()
+
+
+def _state(request) -> GraderState:
+    state = request.config.pluginmanager.get_plugin("grader-state")
+    if state is None:
+        raise RuntimeError(f"the 'student' fixture needs the grading engine ({CONFIG_ENV} is not set)")
+    return state
+
+
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "points(n): points this check is worth (default 1)")
+    config.addinivalue_line("markers", "timeout(seconds): wall-clock limit of this check")
+    path = os.environ.get(CONFIG_ENV)
+    if path and config.pluginmanager.get_plugin("grader-state") is None:
+        with open(path, encoding="utf-8") as fh:
+            config.pluginmanager.register(GraderState(json.load(fh)), "grader-state")
+
+
+@pytest.fixture(scope="session")
+def student(request):
+    """The submission, as a proxy: ``student.<module>.<name>``."""
+    return _state(request).root
+
+
+@pytest.fixture(scope="session")
+def hidden_seed(request) -> int:
+    """The secret seed of the hidden data (trusted side only)."""
+    return int(_state(request).cfg.get("seed", 0))
