@@ -92,6 +92,11 @@ class LinearRegression(RegressorMixin, BaseEstimator):
         self.tol = tol
         self.random_state = random_state
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
+
     def _check_params(self):
         if self.solver not in ("normal", "gd", "sgd", "minibatch"):
             raise ValueError(f"solver must be 'normal', 'gd', 'sgd' or 'minibatch', got {self.solver!r}")
@@ -210,6 +215,11 @@ class Ridge(RegressorMixin, BaseEstimator):
     def __init__(self, alpha=1.0, *, fit_intercept=True):
         self.alpha = alpha
         self.fit_intercept = fit_intercept
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def fit(self, X, y):
         """Solve the regularised normal equations."""
@@ -454,7 +464,7 @@ class LogisticRegression(ClassifierMixin, BaseEstimator):
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         K = len(self.classes_)
         if K < 2:
-            raise ValueError(f"LogisticRegression needs samples of at least 2 classes; got only {self.classes_[0]!r}")
+            raise ValueError(f"LogisticRegression needs samples of at least 2 classes; got 1 class ({self.classes_[0]!r})")
         if self.solver == "newton" and K > 2:
             raise ValueError("solver='newton' supports two classes only; use 'lbfgs' or 'gd'")
         s = _class_sample_weights(self.class_weight, self.classes_, y_idx)
@@ -630,7 +640,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, y_idx = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError(f"Perceptron needs samples of at least 2 classes; got only {self.classes_[0]!r}")
+            raise ValueError(f"Perceptron needs samples of at least 2 classes; got 1 class ({self.classes_[0]!r})")
         rng = _rng(self.random_state)
         positives = [1] if len(self.classes_) == 2 else range(len(self.classes_))
         coefs, intercepts, iters = [], [], []

@@ -91,6 +91,8 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
 
     def predict(self, X):
         """The class with the largest posterior."""
+        check_is_fitted(self, "theta_")
         ### BEGIN SOLUTION
-        return self.classes_[self._joint_log_likelihood(X).argmax(axis=1)]
+        jll = self._joint_log_likelihood(X)
+        return self.classes_[jll.argmax(axis=1)]
         ### END SOLUTION

@@ -54,7 +54,7 @@ class _KNeighborsBase(BaseEstimator):
 
     def _fit_data(self, X):
         if self.n_neighbors > X.shape[0]:
-            raise ValueError(f"n_neighbors={self.n_neighbors} is larger than the {X.shape[0]} training samples")
+            raise ValueError(f"n_neighbors={self.n_neighbors} must not exceed n_samples = {X.shape[0]}")
         self._X = X
 
     def kneighbors(self, X=None, n_neighbors=None, return_distance=True):
@@ -143,16 +143,23 @@ class KNeighborsClassifier(ClassifierMixin, _KNeighborsBase):
 
     def predict(self, X):
         """The class with the most (weighted) votes; ties go to the first class."""
+        check_is_fitted(self, "classes_")
         ### BEGIN SOLUTION
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
         ### END SOLUTION
 
 
 class KNeighborsRegressor(RegressorMixin, _KNeighborsBase):
     """Predict the (distance-weighted) mean target of the ``n_neighbors`` nearest points.
 
-    Parameters are those of :class:`KNeighborsClassifier`.
+    Parameters are those of :class:`KNeighborsClassifier`. ``y`` may have several columns.
     """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True
+        return tags
 
     def fit(self, X, y):
         """Store the training data."""
