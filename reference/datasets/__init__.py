@@ -5,7 +5,18 @@ data for the same seed; nothing is downloaded. See each module for the physics a
 literature it follows.
 
 - :func:`make_galaxy_clusters` - cluster masses and X-ray/SZ/optical observables
+- :func:`make_star_galaxy` - ugriz photometry and concentration of stars and galaxies
+- :func:`make_photoz` - magnitude-limited galaxy catalogue with true redshifts
+- :func:`make_galaxy_morphology` - elliptical-vs-spiral tabular features
+- :func:`load_digits_data` - scikit-learn's bundled handwritten digits
 """
+from .catalogs import load_digits_data, make_galaxy_morphology, make_photoz, make_star_galaxy
 from .clusters import make_galaxy_clusters
 
-__all__ = ["make_galaxy_clusters"]
+__all__ = [
+    "make_galaxy_clusters",
+    "make_star_galaxy",
+    "make_photoz",
+    "make_galaxy_morphology",
+    "load_digits_data",
+]

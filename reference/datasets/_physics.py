@@ -87,3 +87,82 @@ def sample_from_density(rng, grid, density, size):
     cdf = np.concatenate([[0.0], np.cumsum(steps)])
     cdf /= cdf[-1]
     return np.interp(rng.uniform(size=size), cdf, grid)
+
+
+# --- broad-band photometry ------------------------------------------------------------
+
+#: SDSS-like ugriz filters approximated as Gaussians: (effective wavelength, FWHM) in nm.
+#: Effective wavelengths after Fukugita et al. 1996, AJ 111, 1748.
+FILTERS = {
+    "u": (355.1, 60.0),
+    "g": (468.6, 140.0),
+    "r": (616.5, 140.0),
+    "i": (748.1, 150.0),
+    "z": (893.1, 120.0),
+}
+BANDS = tuple(FILTERS)
+
+# numpy >= 2 renamed trapz to trapezoid
+_trapezoid = getattr(np, "trapezoid", None) or getattr(np, "trapz")
+
+#: Hubble constant (km/s/Mpc) used for distances.
+H0 = 70.0
+
+
+def filter_curves(wavelength_nm):
+    """Transmission of each band on ``wavelength_nm``: array of shape (5, n_wavelengths)."""
+    lam = np.asarray(wavelength_nm, dtype=float)
+    curves = []
+    for centre, fwhm in FILTERS.values():
+        sigma = fwhm / (2.0 * np.sqrt(2.0 * np.log(2.0)))
+        curves.append(np.exp(-0.5 * ((lam - centre) / sigma) ** 2))
+    return np.array(curves)
+
+
+def ab_magnitudes(wavelength_nm, f_lambda):
+    """AB-like magnitudes (up to one common zero point) of spectra through the ugriz filters.
+
+    The photon-weighted mean of f_nu ∝ f_lambda lambda^2 is taken with weight T(lambda)/lambda,
+    ``m = -2.5 log10( ∫ f_nu T dlambda/lambda / ∫ T dlambda/lambda )`` (Oke & Gunn 1983,
+    ApJ 266, 713).
+
+    Parameters
+    ----------
+    wavelength_nm : ndarray of shape (n_wavelengths,)
+    f_lambda : ndarray of shape (..., n_wavelengths)
+
+    Returns
+    -------
+    mags : ndarray of shape (..., 5)
+    """
+    lam = np.asarray(wavelength_nm, dtype=float)
+    weights = filter_curves(lam) / lam  # (5, n_wl)
+    f_nu = np.asarray(f_lambda, dtype=float) * lam**2
+    flux = _trapezoid(f_nu[..., None, :] * weights, lam, axis=-1)
+    norm = _trapezoid(weights, lam, axis=-1)
+    return -2.5 * np.log10(np.maximum(flux / norm, 1e-300))
+
+
+def distance_modulus(z, omega_m=OMEGA_M, h0=H0):
+    """Distance modulus 5 log10(D_L / 10 pc) in flat Lambda-CDM (Hogg 1999, astro-ph/9905116).
+
+    D_L = (1+z) (c/H0) ∫_0^z dz'/E(z'), integrated on a fine grid.
+    """
+    z = np.asarray(z, dtype=float)
+    grid = np.linspace(0.0, max(float(np.max(z)), 1e-3) * 1.001, 2001)
+    inv_e = 1.0 / efunc(grid, omega_m)
+    comoving = np.concatenate([[0.0], np.cumsum(0.5 * (inv_e[1:] + inv_e[:-1]) * np.diff(grid))])
+    d_c = (C_LIGHT / 1e3 / h0) * np.interp(z, grid, comoving)  # Mpc
+    d_l = np.maximum((1.0 + z) * d_c, 1e-6)
+    return 5.0 * np.log10(d_l * 1e6 / 10.0)
+
+
+def magnitude_errors(mags, limits, floor=0.01):
+    """Photometric errors that grow toward faint magnitudes.
+
+    A source at the 5-sigma limiting magnitude ``m_lim`` has S/N = 5, and the noise is
+    sky-dominated, so ``S/N = 5 * 10^(-0.4 (m - m_lim))`` and
+    ``sigma_m = 1.0857 / (S/N)`` added in quadrature to a calibration ``floor``.
+    """
+    snr = 5.0 * 10.0 ** (-0.4 * (np.asarray(mags) - np.asarray(limits)))
+    return np.sqrt(floor**2 + (1.0857 / snr) ** 2)
