@@ -169,7 +169,7 @@ def notebook_to_source(notebook: dict) -> str:
             stripped = line.lstrip()
             if stripped.startswith(("%", "!")):
                 indent = line[: len(line) - len(stripped)]
-                kept.append(f"{indent}pass  # removed: {stripped[:60]!r}" if indent else f"# removed: {stripped[:60]!r}")
+                kept.append(f"{indent}pass  # IPython magic removed" if indent else "# IPython magic or shell line removed")
             else:
                 kept.append(line)
         chunks.append("\n".join(kept))
