@@ -120,7 +120,7 @@ def strip_notebook(nb, *, keep_solutions: bool = False):
 
     nb = copy.deepcopy(nb)
     resources: dict = {}
-    steps = [ClearHiddenTests(), ClearOutput()]
+    steps = [ClearHiddenTests(enforce_metadata=False), ClearOutput()]
     if not keep_solutions:
         steps.insert(0, ClearSolutions(enforce_metadata=False))
     for step in steps:
