@@ -171,7 +171,8 @@ class LinearRegression(RegressorMixin, BaseEstimator):
                 W -= self.learning_rate * (X[idx].T @ g)
                 if self.fit_intercept:
                     b -= self.learning_rate * g.sum(axis=0)
-            loss = self._loss(X @ W + b - Y)
+            with np.errstate(over="ignore", invalid="ignore"):
+                loss = self._loss(X @ W + b - Y)
             if not np.isfinite(loss):
                 raise ValueError(f"gradient descent diverged at epoch {epoch + 1}: "
                                  "lower learning_rate or standardise X")
