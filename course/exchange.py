@@ -276,7 +276,7 @@ def _safe_read_zip(path: Path, declared: tuple[str, ...]) -> tuple[dict[str, byt
             mode = info.external_attr >> 16
             if name not in declared and name != META_NAME:
                 raise CourseError(f"unexpected entry {name!r}")
-            if info.is_dir() or stat.S_ISLNK(mode) or (mode and not stat.S_ISREG(mode)):
+            if info.is_dir() or stat.S_IFMT(mode) not in (0, stat.S_IFREG):
                 raise CourseError(f"entry {name!r} is not a regular file")
             total += info.file_size
             if total > MAX_SUBMISSION_BYTES + 65536:
