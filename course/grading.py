@@ -154,7 +154,8 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 if grade is not None and grade.status == "graded" and not regrade:
                     already += 1
                     continue
-                pending[str(Path(sub.path))] = (sub.id, student)
+                # identical files share one content-addressed folder: grade it once, record it for each
+                pending.setdefault(str(Path(sub.path)), []).append((sub.id, student))
             doc = {"assignment": asg.id, "submissions": [], "already_graded": already}
             if not pending:
                 return doc
@@ -167,10 +168,10 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 with write_lock:  # one writer
                     if key not in pending or key in recorded:
                         return
-                    sub_id, student = pending[key]
-                    book.record_result(sub_id, result)
+                    for sub_id, student in pending[key]:
+                        book.record_result(sub_id, result)
+                        doc["submissions"].append({"student": student, **result})
                     recorded.add(key)
-                    doc["submissions"].append({"student": student, **result})
                 if bar:
                     bar(result)
 
