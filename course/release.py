@@ -32,6 +32,7 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -60,7 +61,8 @@ def solution_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
-def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = False) -> str:
+def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = False,
+                    keep: Callable[[int], bool] | None = None) -> str:
     """Replace solution regions by a stub and remove hidden-test regions.
 
     Parameters
@@ -73,6 +75,9 @@ def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = 
     keep_solutions : bool
         Keep the solution code (markers removed); hidden tests are still dropped.
         This is what ``release(..., solution=True)`` writes.
+    keep : callable, optional
+        ``keep(i)`` True keeps the i-th solution region (0-based) and stubs the others:
+        a partly right submission, as ``course demo`` simulates.
 
     Returns
     -------
@@ -87,7 +92,7 @@ def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = 
         Unbalanced or nested markers.
     """
     out: list[str] = []
-    mode, opened_at = None, 0
+    mode, opened_at, region, keeping = None, 0, -1, keep_solutions
     for n, line in enumerate(text.splitlines(keepends=True), start=1):
         begin_sol, end_sol = BEGIN_SOLUTION.match(line), END_SOLUTION.match(line)
         begin_hid, end_hid = BEGIN_HIDDEN.match(line), END_HIDDEN.match(line)
@@ -95,7 +100,10 @@ def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = 
             if mode is not None:
                 raise CourseError(f"{where}:{n}: marker inside an open {mode} region (opened at line {opened_at})")
             mode, opened_at = ("solution" if begin_sol else "hidden tests"), n
-            if begin_sol and not keep_solutions:
+            if begin_sol:
+                region += 1
+                keeping = keep_solutions or (keep is not None and keep(region))
+            if begin_sol and not keeping:
                 indent = begin_sol.group(1)
                 stub = f'raise NotImplementedError("{STUB_MESSAGE}")' if indent else "# (solution removed)"
                 out.append(f"{indent}{stub}\n")
@@ -106,7 +114,7 @@ def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = 
                 raise CourseError(f"{where}:{n}: END {expected.upper()} without a matching BEGIN")
             mode = None
             continue
-        if mode is None or (mode == "solution" and keep_solutions):
+        if mode is None or (mode == "solution" and keeping):
             out.append(line)
     if mode is not None:
         raise CourseError(f"{where}:{opened_at}: {mode} region is never closed")
