@@ -216,6 +216,7 @@ class StudentSession:
         self.starts += 1
         self._worker = worker
         self._modules = {}
+        self._proxies = weakref.WeakValueDictionary()  # handle ids restart at 1 in a new worker
         with self._release_lock:
             self._pending_release = set()
         self._drain = _OutputDrain(worker.stderr, self.output)
@@ -308,6 +309,8 @@ class StudentSession:
             frame = wire.pack(meta, value, ref=self._encode_ref, limit=self.limits.message_bytes)
         except wire.MessageTooLarge as exc:
             raise ValueError(f"arguments too large for the sandbox: {exc}") from None
+        except wire.EncodeError as exc:
+            raise TypeError(str(exc)) from None
         try:
             wire.write_frame(worker.stdin.fileno(), frame, deadline=deadline)
             payload = wire.read_frame(worker.stdout.fileno(), limit=self.limits.message_bytes, deadline=deadline)
