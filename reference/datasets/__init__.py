@@ -8,15 +8,23 @@ literature it follows.
 - :func:`make_star_galaxy` - ugriz photometry and concentration of stars and galaxies
 - :func:`make_photoz` - magnitude-limited galaxy catalogue with true redshifts
 - :func:`make_galaxy_morphology` - elliptical-vs-spiral tabular features
+- :func:`make_stellar_spectra` - Planck continua with temperature-dependent lines
+- :func:`make_light_curves` / :func:`light_curve_features` - variable stars and their
+  Lomb-Scargle period and shape features
 - :func:`load_digits_data` - scikit-learn's bundled handwritten digits
 """
 from .catalogs import load_digits_data, make_galaxy_morphology, make_photoz, make_star_galaxy
 from .clusters import make_galaxy_clusters
+from .lightcurves import light_curve_features, make_light_curves
+from .spectra import make_stellar_spectra
 
 __all__ = [
     "make_galaxy_clusters",
     "make_star_galaxy",
     "make_photoz",
     "make_galaxy_morphology",
+    "make_stellar_spectra",
+    "make_light_curves",
+    "light_curve_features",
     "load_digits_data",
 ]
