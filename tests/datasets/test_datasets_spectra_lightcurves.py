@@ -70,8 +70,7 @@ def test_temperature_learnable_from_spectra(spectra):
     y = np.log10(params.T_eff.to_numpy())
     model = Ridge(alpha=1e-2).fit(flux[:300], y[:300])
     rmse = np.sqrt(np.mean((model.predict(flux[300:]) - y[300:]) ** 2))
-    assert rmse < 0.05 * y.std() * 10  # well below the 0.23 dex spread
-    assert rmse < 0.05
+    assert rmse < 0.15 * y.std()  # well below the ~0.23 dex spread of log T_eff
 
 
 def test_spectra_deterministic_and_validated():
