@@ -25,7 +25,7 @@ FROM ${BASE_IMAGE}
 COPY --from=venv /opt/venv /opt/venv
 COPY grader/_worker /opt/worker
 RUN rm -rf /opt/worker/__pycache__ \
- && chmod -R a+rX,go-w /opt/venv /opt/worker \
+ && chmod -R a+rX,go-w /opt/worker \
  && (grep -q '^student:' /etc/passwd || echo 'student:x:1000:1000:student:/tmp:/usr/sbin/nologin' >> /etc/passwd) \
  && (grep -q '^student:' /etc/group || echo 'student:x:1000:' >> /etc/group)
 ENV PATH=/opt/venv/bin:/usr/local/bin:/usr/bin:/bin \

@@ -291,7 +291,7 @@ class DockerBackend(Backend):
             "--log-driver", "none",
             "--pull", "never",
         ]
-        use_gpu = gpu and self.gpu_available()
+        use_gpu = gpu and bool(glob.glob(self.gpu_device_glob))
         if use_gpu:
             argv += ["--gpus", "all"]
         env = minimal_env(SCRATCH_MOUNT, cpus=limits.cpus, gpu=use_gpu)
