@@ -102,12 +102,17 @@ def build_demo_course(root: Path, *, sandbox: str | None = None) -> tuple[Path, 
     return root, dues
 
 
-def pick_assignment(ids: list[str]) -> str:
-    """The first real assignment present, else any other, else the embedded example."""
+def pick_assignment(config) -> str:
+    """The first real assignment whose hidden checks exist, else any other ready one,
+    else the embedded example."""
+    from course.assignment import list_assignments
+    from course.catalog import count_points
+
+    ready = [a.id for a in list_assignments(config) if a.hidden_tests.is_dir() and count_points(a.hidden_tests) > 0]
     for a in REAL_ASSIGNMENTS:
-        if a in ids:
+        if a in ready:
             return a
-    others = [i for i in ids if i != EXAMPLE_ID]
+    others = [i for i in ready if i != EXAMPLE_ID]
     return others[0] if others else EXAMPLE_ID
 
 
@@ -122,7 +127,7 @@ def _student_copy(src: Path, dest: Path, names: tuple[str, ...]) -> Path:
 def run_demo(*, directory: Path | None = None, assignment_id: str | None = None, sandbox: str | None = None,
              echo: Callable[[str], None] = print) -> dict:
     """Run the loop; returns paths (course, feedback, export) and the final grades."""
-    from course.assignment import list_assignments, load_assignment
+    from course.assignment import load_assignment
     from course.config import load_config
     from course.exchange import collect, ensure_inbox, submit
     from course.export import export, gradebook_table, grade_rows
@@ -134,8 +139,7 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
     root = Path(directory) if directory else Path(tempfile.mkdtemp(prefix="course-demo-"))
     root, dues = build_demo_course(root, sandbox=sandbox)
     config = load_config(root)
-    ids = [a.id for a in list_assignments(config)]
-    aid = assignment_id or pick_assignment(ids)
+    aid = assignment_id or pick_assignment(config)
     asg = load_assignment(config, aid)
     echo(f"demo course: {root}")
     echo(f"assignment:  {aid} ({asg.title}), due {dues[aid]:%Y-%m-%d %H:%M} UTC, sandbox {config.sandbox}")
