@@ -230,7 +230,7 @@ def collect(
     r = do_collect(config=_config(course_dir), assignment_id=assignment)
     for c in r["collected"]:
         late = f"  LATE {c['late_days']} day(s)" if c["late_days"] else ""
-        typer.echo(f"collected {c['student']:<16} {c['submitted_at']}  {c['hash'][:12]}{late}")
+        typer.echo(f"collected {c['student']:<16} {c['submitted_at']}  {c['hash'][:12]}  uid {c['uid']}{late}")
     typer.echo(f"{len(r['collected'])} new, {r['skipped']} already collected, {len(r['rejected'])} rejected")
     for group in r["shared_content"]:
         typer.secho(f"warning: identical files submitted by {', '.join(group)}", err=True, fg=typer.colors.YELLOW)
