@@ -209,7 +209,7 @@ class GraderState:
             return "error", _cap(f"your code raised {exc.describe()}")
         if isinstance(exc, Fail):
             return "failed", _cap(str(exc))
-        if isinstance(exc, AssertionError):
+        if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # incl. pytest.raises' DID NOT RAISE
             return "failed", ""
         if exc is not None and self.session is None:  # in-process baseline: raw exceptions
             return "error", _cap(f"your code raised {type(exc).__name__}: {exc}")

@@ -198,9 +198,11 @@ def test_messages_never_show_source_or_expected_values(graded):
 
 
 def test_failed_check_message_is_name_plus_docstring(graded):
-    c = by_check(one(graded, "monkeypatch"))[CHECKS[3]]
-    assert c["status"] == "failed"
-    assert c["message"] == "test_mse: mse must be the mean of the squared differences."
+    checks = by_check(one(graded, "monkeypatch"))
+    assert checks[CHECKS[3]]["status"] == "failed"
+    assert checks[CHECKS[3]]["message"] == "test_mse: mse must be the mean of the squared differences."
+    assert checks[CHECKS[4]]["status"] == "failed"  # pytest.raises(ValueError) did not raise
+    assert checks[CHECKS[4]]["message"].endswith("differ in length.")
 
 
 # --------------------------------------------------------------------------- 11 (proxy timeouts)
