@@ -606,14 +606,15 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         ### BEGIN SOLUTION
         for epoch in range(1, self.max_iter + 1):
             order = rng.permutation(n) if self.shuffle else np.arange(n)
-            for i in order:
-                s = X[i] @ w + b
-                if self.loss == "hinge" and self.alpha > 0:
+            if self.loss == "hinge" and self.alpha > 0:
+                for i in order:  # weight decay changes w at every step
+                    s = X[i] @ w + b
                     w *= 1.0 - self.eta0 * self.alpha
-                if t[i] * s <= margin if margin == 0.0 else t[i] * s < margin:
-                    w += self.eta0 * t[i] * X[i]
-                    if self.fit_intercept:
-                        b += self.eta0 * t[i]
+                    if t[i] * s < margin:
+                        w += self.eta0 * t[i] * X[i]
+                        b += self.eta0 * t[i] * self.fit_intercept
+            else:
+                b = self._sequential_pass(X[order], t[order], w, b, margin)
             scores = t * (X @ w + b)
             loss = np.mean(np.maximum(0.0, margin - scores))
             if margin == 0.0 and np.all(scores > 0):
@@ -628,6 +629,30 @@ class Perceptron(ClassifierMixin, BaseEstimator):
                 best = min(best, loss)
         ### END SOLUTION
         return w, b, epoch
+
+    def _sequential_pass(self, X, t, w, b, margin):
+        """One pass of the update rule over the samples in order; updates ``w`` in place, returns ``b``.
+
+        This is exactly the sample-by-sample loop ``for i: if t_i s_i <= margin: update``
+        (``<`` for the hinge), made fast: ``w`` only changes at a mistake, so the scores of
+        the samples after it can be computed in one vectorised block until the next mistake.
+        """
+        n, i, size = len(t), 0, 16
+        ### BEGIN SOLUTION
+        while i < n:
+            block = slice(i, min(n, i + size))
+            ts = t[block] * (X[block] @ w + b)
+            wrong = np.flatnonzero(ts < margin if margin > 0 else ts <= margin)
+            if wrong.size == 0:  # no mistake in this block: move on, look further ahead
+                i, size = block.stop, min(2 * size, 1024)
+                continue
+            i += wrong[0]  # the first mistake: update there
+            w += self.eta0 * t[i] * X[i]
+            if self.fit_intercept:
+                b += self.eta0 * t[i]
+            i, size = i + 1, 16
+        ### END SOLUTION
+        return b
 
     def fit(self, X, y):
         """Fit one-vs-rest linear classifiers."""

@@ -132,10 +132,15 @@ class PolynomialFeatures(TransformerMixin, BaseEstimator):
         check_is_fitted(self, "powers_")
         X = validate_data(self, X, dtype=np.float64, reset=False)
         ### BEGIN SOLUTION
-        out = np.ones((X.shape[0], self.n_output_features_))
+        # build each monomial from a lower-degree one: x0*x1*x1 = (x0*x1) * x1
+        XT = np.ascontiguousarray(X.T)  # rows of XT are features: fast to read
+        columns = {(): np.ones(X.shape[0])}
+        out = np.empty((X.shape[0], self.n_output_features_))
         for i, row in enumerate(self.powers_):
-            for j in np.flatnonzero(row):
-                out[:, i] *= X[:, j] ** row[j]
+            combo = tuple(np.repeat(np.arange(len(row)), row))
+            if combo not in columns:
+                columns[combo] = columns[combo[:-1]] * XT[combo[-1]]
+            out[:, i] = columns[combo]
         return out
         ### END SOLUTION
 

@@ -289,3 +289,19 @@ def test_bad_parameters_raise_value_error(make):
     X, y = CLS["cls5"]
     with pytest.raises(ValueError):
         make().fit(X, y)
+
+
+@pytest.mark.parametrize("loss, margin", [("perceptron", 0.0), ("hinge", 1.0)])
+def test_perceptron_block_pass_equals_the_plain_sample_loop(loss, margin):
+    X, y = make_classification(300, 4, flip_y=0.2, random_state=4)
+    t = 2.0 * y - 1
+    w, b = np.zeros(4), 0.0
+    for _ in range(3):  # three epochs of the textbook loop, no shuffling
+        for i in range(len(t)):
+            s = X[i] @ w + b
+            if (t[i] * s < margin) if margin > 0 else (t[i] * s <= 0):
+                w, b = w + 0.5 * t[i] * X[i], b + 0.5 * t[i]
+    m = Perceptron(loss=loss, eta0=0.5, max_iter=3, tol=None, shuffle=False).fit(X, y)
+    assert m.n_iter_ == 3
+    np.testing.assert_allclose(m.coef_[0], w, atol=1e-10)
+    assert m.intercept_[0] == pytest.approx(b, abs=1e-10)
