@@ -314,7 +314,7 @@ def test_secrets_are_invisible_in_the_sandbox(safe_backend, tmp_path, monkeypatc
     """SECURITY 7 and 9; the unsafe 'none' backend is the positive control of the attack."""
     monkeypatch.setenv("CK_TEST_SECRET", "token-123")
     spy = build("spy", tmp_path / "s")
-    doc = grade_submissions(SPEC, [spy, spy], sandbox=safe_backend, workers=1)
+    doc = grade_submissions(SPEC, [spy], sandbox=safe_backend)
     safe = doc["submissions"][0]
     control = grade_submission(SPEC, spy, sandbox="none")
     assert by_check(control)[CHECKS[3]]["status"] == "passed", "the spy found nothing even without a sandbox"
