@@ -7,7 +7,7 @@ and gets a due date one week from now.  Five simulated students:
 ========  ===========================================================================
 ada       perfect: the solution release
 bruno     stub: the student release, unchanged
-chandra   partly right: every other solution region kept, the rest still stubs
+chandra   partly right: every other solution region of the last student file is a stub
 dmitri    late: the solution, submitted 36 hours after the due date
 eve       malicious: the solution plus ``os._exit(0)`` at import and a fake results file
 ========  ===========================================================================
@@ -165,10 +165,12 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
         "dmitri": _student_copy(solution_rel, work / "dmitri", names),
         "eve": _student_copy(solution_rel, work / "eve", names),
     }
-    for f in asg.files:  # partly right: keep every other solution region of each file
-        if f.reference and f.name.endswith(".py"):
-            text = (config.root / f.reference).read_text()
-            (dirs["chandra"] / f.name).write_text(strip_solutions(text, keep=lambda i: i % 2 == 0))
+    # partly right: the solution, except every other solution region of the last marked file
+    marked = [f for f in asg.files if f.reference and f.name.endswith(".py")]
+    for f in marked:
+        text = (config.root / f.reference).read_text()
+        keep = (lambda i: i % 2 == 0) if f is marked[-1] else (lambda i: True)
+        (dirs["chandra"] / f.name).write_text(strip_solutions(text, keep=keep))
     first = dirs["eve"] / names[0]
     lines = first.read_text().splitlines(keepends=True)
     at = max([i + 1 for i, ln in enumerate(lines) if ln.startswith("from __future__")], default=0)

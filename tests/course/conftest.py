@@ -7,6 +7,9 @@ from pathlib import Path
 
 import pytest
 
+#: The fixture course's checks are data for the tests, not tests of this suite.
+collect_ignore = ["fixtures"]
+
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "course"
 
 #: The fake engine's checks: (check id, points, functions whose body must be implemented).

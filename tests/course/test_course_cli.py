@@ -70,6 +70,8 @@ def test_check_runs_the_public_tests_through_the_engine(course, tmp_path):
     run("release", "toy", "--out", tmp_path / "sol", "--solution", "--course", course)
     good = run("check", "--dir", tmp_path / "sol").output
     assert "PASS" in good and "public checks: 1/1" in good
+    named = run("check", "toy", "--dir", tmp_path / "sol", "--course", course).output  # tests from the course
+    assert "public checks: 1/1" in named
     bad = run("check", "--dir", tmp_path / "stub").output
     assert "public checks: 0/1" in bad and "NotImplementedError" in bad
     (tmp_path / "stub" / "toy.py").unlink()
@@ -85,6 +87,38 @@ def test_submit_and_its_bad_input(course, tmp_path):
     fails("submit", "other", "--student", "alice", "--dir", tmp_path / "rel", match="not 'other'")
     (tmp_path / "rel" / "toy.py").unlink()
     fails("submit", "--student", "alice", "--dir", tmp_path / "rel", match="missing file toy.py")
+
+
+def test_submit_to_an_unwritable_exchange(course, tmp_path, monkeypatch):
+    import os
+
+    run("release", "toy", "--out", tmp_path / "rel", "--course", course)
+    inbox = course / "exchange" / "inbox" / "toy"
+    inbox.chmod(0o555)
+    if os.geteuid() == 0:  # root ignores permission bits: make the kernel's answer explicit
+        real_open = os.open
+
+        def deny(path, *a, **k):
+            if str(path).startswith(str(inbox)):
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, *a, **k)
+
+        monkeypatch.setattr(os, "open", deny)
+    try:
+        fails("submit", "--student", "alice", "--dir", tmp_path / "rel", match="is not writable")
+    finally:
+        inbox.chmod(0o1733)
+    assert list(inbox.iterdir()) == []
+
+
+def test_gradebook_at_any_sqlalchemy_url(course_root, tmp_path):
+    url = f"sqlite:///{tmp_path / 'elsewhere' / 'book.db'}"
+    (tmp_path / "elsewhere").mkdir()
+    toml = course_root / "course.toml"
+    toml.write_text(toml.read_text().replace('sandbox = "none"', f'sandbox = "none"\ngradebook = "{url}"'))
+    run("roster", "add", "zoe", "--course", course_root)
+    assert (tmp_path / "elsewhere" / "book.db").is_file() and not (course_root / "gradebook.sqlite").exists()
+    assert "zoe" in run("roster", "list", "--course", course_root).output
 
 
 def test_submit_after_the_deadline(course, tmp_path):
