@@ -34,6 +34,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -162,7 +163,7 @@ class DockerWorker(PopenWorker):
         try:
             info = client.api.inspect_container(self.name)
             self._state = info.get("State", {})
-            self._pids_max = _pids_events(info["Id"])
+            self._pids_max = max(self._pids_max, _pids_events(info["Id"]))
         except docker.errors.NotFound:
             self._state = {}
 
@@ -173,6 +174,11 @@ class DockerWorker(PopenWorker):
             client = None
             try:
                 client = _client(timeout=30)
+                if self._state is None:  # the pids cgroup disappears with the container
+                    try:
+                        self._pids_max = _pids_events(client.api.inspect_container(self.name)["Id"])
+                    except Exception:  # noqa: BLE001 - not created / already removed
+                        pass
                 try:
                     client.api.kill(self.name)
                 except Exception:  # noqa: BLE001 - not running any more / not created
@@ -187,6 +193,9 @@ class DockerWorker(PopenWorker):
                 if client is not None:
                     try:
                         _remove(client, self.name)
+                        if self._state == {}:  # killed before the daemon created it: once more
+                            time.sleep(0.2)
+                            _remove(client, self.name)
                     except Exception:  # noqa: BLE001 - the daemon may be down
                         pass
                 with _live_lock:
@@ -321,6 +330,9 @@ class DockerBackend(Backend):
         submission_dir = Path(submission_dir)
         if not submission_dir.is_dir():
             raise FileNotFoundError(f"submission directory {submission_dir} does not exist")
+        if submission_dir.stat().st_mode & 0o005 != 0o005:
+            raise PermissionError(f"submission directory {submission_dir} must be readable by the sandbox's "
+                                  "non-root user (mode 0755)")
         _sweep_orphans(_client(timeout=10))
         name = f"course-kit-{uuid.uuid4().hex[:16]}"
         argv = self.run_argv(submission_dir, limits=limits, gpu=gpu, image=image, name=name)

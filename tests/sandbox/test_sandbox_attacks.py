@@ -249,7 +249,7 @@ def test_non_root_read_only_and_no_privileges(safe_backend, probe, repo_root):
         found["no_new_privs"] = status["NoNewPrivs"].strip()
         found["docker_sock"] = [p for p in ["/var/run/docker.sock", "/run/docker.sock"] if os.path.exists(p)]
         found["repo_visible"] = os.path.exists({str(repo_root)!r})
-        found["root_home"] = os.path.exists("/root/.bashrc") or os.path.exists("/home")
+        found["root_home"] = os.path.exists("/root/.bashrc") or bool(os.path.isdir("/home") and os.listdir("/home"))
         found["env"] = sorted(os.environ)
         print(json.dumps(found))
     """)

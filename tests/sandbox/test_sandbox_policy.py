@@ -82,8 +82,10 @@ def test_docker_container_is_locked_down(tmp_path, repo_root):
     backend = _docker_or_skip()
     backend.worker_dir = PROBE_WORKER
     (tmp_path / "main.py").write_text("import time\ntime.sleep(60)\n")
+    tmp_path.chmod(0o755)
     worker = backend.start(tmp_path, limits=SMALL)
     try:
+        assert wait_until(lambda: worker.container() is not None, 10)
         info = worker.container()
         host, config = info["HostConfig"], info["Config"]
         assert host["Privileged"] is False
@@ -152,6 +154,7 @@ def test_killing_the_grader_leaves_no_sandboxed_process(safe_backend, tmp_path, 
         print("ready", flush=True)
         os.execv(sys.executable, [sys.executable, "-c", "while True: pass", "{marker}-m"])
     """))
+    tmp_path.chmod(0o755)
     env = {**os.environ, "PYTHONPATH": str(repo_root)}
     grader = subprocess.Popen([sys.executable, "-c", GRADER, safe_backend.name, str(PROBE_WORKER), str(tmp_path)],
                               stdout=subprocess.PIPE, env=env, cwd=str(repo_root))
