@@ -188,9 +188,20 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
     echo(f"   {len(rep['collected'])} collected, {len(rep['rejected'])} rejected")
 
     echo("4. grade (hidden checks, student code in the sandbox)")
-    doc = grade_collected(config=config, assignment_id=aid, progress=lambda r: echo(
-        f"   graded {Path(r['path']).name[:12]}: "
-        + (f"{r['score']:g}/{r['max_score']:g}" if r["status"] == "graded" else f"not graded ({r['error']})")))
+    book = open_gradebook(config)
+    try:
+        owners: dict[str, list[str]] = {}
+        for sid, sub in book.latest_submissions(aid).items():
+            owners.setdefault(str(Path(sub.path)), []).append(sid)
+    finally:
+        book.close()
+
+    def shown(r: dict) -> None:
+        who = ", ".join(sorted(owners.get(str(Path(r["path"])), ["?"])))
+        echo(f"   graded {who}: " + (f"{r['score']:g}/{r['max_score']:g}" if r["status"] == "graded"
+                                     else f"not graded ({r['error']})"))
+
+    doc = grade_collected(config=config, assignment_id=aid, progress=shown)
 
     echo("5. feedback and export")
     reports = write_feedback(config=config, assignment_id=aid)

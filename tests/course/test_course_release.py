@@ -95,7 +95,10 @@ def test_release_layout_stub_and_data(config, tmp_path):
     out = release(config=config, assignment_id="toy", out=tmp_path / "rel")
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
     assert names == [".assignment.json", "README.md", "data/extra.npz", "data/train.csv", "tests/test_public.py",
-                     "toy.py"]
+                     "toy.ipynb", "toy.py"]
+    nb_text = (out / "toy.ipynb").read_text()
+    assert "x.mean() * 17" not in nb_text and "notebook_answer == 34.0" not in nb_text and "34.0" not in nb_text
+    assert "NotImplementedError" in nb_text and "assert x.size == 5" in nb_text
     stub = _import_file(out / "toy.py", "toy_stub")
     with pytest.raises(NotImplementedError):
         stub.mean([1, 2])
@@ -118,6 +121,8 @@ def test_solution_release_is_complete(config, tmp_path):
     assert sol.mean([1, 2, 6]) == 3.0
     assert sol.MeanRegressor().fit(np.zeros((3, 1)), [1, 2, 3]).predict(np.zeros((2, 1))).tolist() == [2.0, 2.0]
     assert "_instructor_selfcheck" not in (out / "toy.py").read_text()
+    nb_text = (out / "toy.ipynb").read_text()
+    assert "x.mean() * 17" in nb_text and "notebook_answer == 34.0" not in nb_text
 
 
 def _region_lines(text: str) -> set[str]:
@@ -135,6 +140,8 @@ def test_no_solution_line_and_no_hidden_test_reaches_a_student_release(config, c
     for p in (course_root / "assignments" / "toy" / "hidden").rglob("*.py"):
         hidden_lines |= {ln.strip() for ln in p.read_text().splitlines() if len(ln.strip()) > 12}
     hidden_lines.add("assert mean([1, 2, 3]) == 2.0")  # the reference's own HIDDEN TESTS region
+    hidden_lines.add("assert notebook_answer == 34.0")  # the notebook's HIDDEN TESTS region
+    secret_lines.add("notebook_answer = x.mean() * 17")  # the notebook's solution region
     public = set()
     for p in (course_root / "assignments" / "toy" / "tests").rglob("*.py"):
         public |= {ln.strip() for ln in p.read_text().splitlines()}
