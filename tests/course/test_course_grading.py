@@ -167,6 +167,8 @@ def test_gradebook_locked_is_a_clear_error(config, monkeypatch):
     finally:
         holder.rollback()
         holder.close()
+    mode = sqlite3.connect(config.root / "gradebook.sqlite").execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
     book = open_gradebook(config)
     assert [s.id for s in book.students()] == []  # nothing half-written
     book.add_student("zoe")
@@ -223,3 +225,11 @@ def test_kill_9_mid_batch_then_rerun_finishes_the_rest_without_duplicates(collec
     with book.session() as s:
         assert s.query(Grade).count() == 4
     book.close()
+
+
+@pytest.mark.parametrize("hours, expected", [(0, 0.0), (1, 0.25), (24, 0.25), (25, 0.5), (72, 0.75), (73, 1.0)])
+def test_late_policy_per_started_day_with_cutoff(config, hours, expected):
+    """course.toml: 25 % per started day, cutoff after 3 days (then everything is lost)."""
+    from course.gradebook import late_fraction
+
+    assert late_fraction(hours * 3600.0, config.late) == pytest.approx(expected)
