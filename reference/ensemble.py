@@ -189,7 +189,8 @@ class BaggingClassifier(ClassifierMixin, _BaseBagging):
 
     def predict(self, X):
         """Class with the highest mean probability."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class BaggingRegressor(RegressorMixin, _BaseBagging):
@@ -407,6 +408,8 @@ class AdaBoostClassifier(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, y = np.unique(y, return_inverse=True)
         K = self.n_classes_ = len(self.classes_)
+        if K < 2:
+            raise ValueError("AdaBoostClassifier needs samples of at least 2 classes; got 1 class.")
         self.n_features_in_ = X.shape[1]
         w = _check_sample_weight(sample_weight, X)
         w = w / w.sum()
@@ -837,7 +840,7 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
         self.classes_, encoded = np.unique(y, return_inverse=True)
         self.n_classes_ = len(self.classes_)
         if self.n_classes_ < 2:
-            raise ValueError("GradientBoostingClassifier needs at least 2 classes in y.")
+            raise ValueError("GradientBoostingClassifier needs at least 2 classes; got 1 class.")
         onehot = np.eye(self.n_classes_)[encoded]
         Y = onehot[:, 1:] if self.n_classes_ == 2 else onehot
         return self._boost(X, Y)
@@ -910,4 +913,5 @@ class GradientBoostingClassifier(ClassifierMixin, _BaseGradientBoosting):
 
     def predict(self, X):
         """Most probable class."""
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]

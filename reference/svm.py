@@ -199,7 +199,7 @@ class SVC(ClassifierMixin, BaseEstimator):
         check_classification_targets(y)
         self.classes_, encoded = np.unique(y, return_inverse=True)
         if len(self.classes_) < 2:
-            raise ValueError("SVC needs samples of at least 2 classes in y.")
+            raise ValueError("SVC needs samples of at least 2 classes; got 1 class.")
         self.n_features_in_ = X.shape[1]
         if self.gamma == "scale":
             var = X.var()

@@ -455,7 +455,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
         -------
         proba : ndarray of shape (n_samples, n_classes)
         """
-        return self.tree_.value[self.apply(X)]
+        leaves = self.apply(X)
+        return self.tree_.value[leaves]
 
     def predict_log_proba(self, X):
         """Logarithm of :meth:`predict_proba` (``-inf`` for zero probabilities)."""
@@ -473,7 +474,8 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
         -------
         y : ndarray of shape (n_samples,)
         """
-        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[np.argmax(proba, axis=1)]
 
 
 class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
@@ -556,7 +558,8 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         -------
         y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
         """
-        pred = self.tree_.value[self.apply(X)]
+        leaves = self.apply(X)
+        pred = self.tree_.value[leaves]
         return pred[:, 0] if self._y_ndim == 1 else pred
 
     def __sklearn_tags__(self):
