@@ -8,10 +8,10 @@ import numbers
 from itertools import product
 
 import numpy as np
-from sklearn.base import clone
+from sklearn.base import clone, is_classifier
 
 __all__ = [
-    "train_test_split", "KFold", "cross_val_score", "GridSearchCV", "learning_curve",
+    "train_test_split", "KFold", "StratifiedKFold", "cross_val_score", "GridSearchCV", "learning_curve",
     "validation_curve", "bias_variance_decomposition",
 ]
 
@@ -167,10 +167,49 @@ class KFold:
         return f"KFold(n_splits={self.n_splits}, shuffle={self.shuffle}, random_state={self.random_state})"
 
 
-def _check_cv(cv):
+class StratifiedKFold(KFold):
+    """K-fold splitter that keeps the class proportions of ``y`` in every fold.
+
+    The samples of each class (shuffled if ``shuffle``) are dealt to the folds in turn,
+    like cards, so every fold gets its share of a rare class.
+
+    Parameters are those of :class:`KFold`.
+    """
+
+    def split(self, X, y, groups=None):
+        """Yield ``(train_indices, test_indices)`` for each fold."""
+        y = np.asarray(y)
+        n = len(y)
+        if _n_samples(X) != n:
+            raise ValueError("X and y have different numbers of samples")
+        classes, y_idx = np.unique(y, return_inverse=True)
+        if np.bincount(y_idx).max() < self.n_splits:
+            raise ValueError(f"n_splits={self.n_splits} is larger than the number of samples in every class")
+        rng = _rng(self.random_state)
+        fold_of = np.empty(n, dtype=int)
+        ### BEGIN SOLUTION
+        offset = 0
+        for k in range(len(classes)):
+            members = np.flatnonzero(y_idx == k)
+            if self.shuffle:
+                members = rng.permutation(members)
+            fold_of[members] = (offset + np.arange(len(members))) % self.n_splits
+            offset += len(members)  # continue dealing where the last class stopped
+        for f in range(self.n_splits):
+            yield np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)
+        ### END SOLUTION
+
+    def __repr__(self):
+        return f"StratifiedKFold(n_splits={self.n_splits}, shuffle={self.shuffle}, random_state={self.random_state})"
+
+
+def _check_cv(cv, estimator=None, y=None):
+    """A splitter from ``cv``: an int means StratifiedKFold for classifiers, else KFold."""
     if cv is None:
-        return KFold(5)
+        cv = 5
     if isinstance(cv, numbers.Integral):
+        if estimator is not None and is_classifier(estimator) and y is not None:
+            return StratifiedKFold(int(cv))
         return KFold(int(cv))
     if hasattr(cv, "split"):
         return cv
@@ -232,7 +271,8 @@ def cross_val_score(estimator, X, y, *, cv=5, scoring=None):
     Parameters
     ----------
     cv : int, splitter with ``split`` or iterable of (train, test), default=5
-        An int means :class:`KFold` without shuffling.
+        An int means :class:`StratifiedKFold` for a classifier and :class:`KFold` otherwise
+        (both without shuffling), as in scikit-learn.
     scoring : None, str or callable(estimator, X, y)
         None uses ``estimator.score``; strings: "accuracy", "r2",
         "neg_mean_squared_error", "neg_mean_absolute_error".
@@ -244,7 +284,7 @@ def cross_val_score(estimator, X, y, *, cv=5, scoring=None):
     scorer = _scorer(scoring)
     ### BEGIN SOLUTION
     return np.array([_fit_and_score(estimator, X, y, train, test, scorer)
-                     for train, test in _check_cv(cv).split(X, y)])
+                     for train, test in _check_cv(cv, estimator, y).split(X, y)])
     ### END SOLUTION
 
 
@@ -295,7 +335,7 @@ class GridSearchCV:
         """Cross-validate every candidate, pick the best, optionally refit it."""
         candidates = _parameter_grid(self.param_grid)
         scorer = _scorer(self.scoring)
-        splits = list(_check_cv(self.cv).split(X, y))
+        splits = list(_check_cv(self.cv, self.estimator, y).split(X, y))
         ### BEGIN SOLUTION
         scores = np.array([[_fit_and_score(self.estimator, X, y, train, test, scorer, params)
                             for train, test in splits] for params in candidates])
@@ -351,7 +391,7 @@ def learning_curve(estimator, X, y, *, train_sizes=np.linspace(0.1, 1.0, 5), cv=
     train_scores, test_scores : ndarray of shape (n_sizes, n_splits)
     """
     scorer = _scorer(scoring)
-    splits = list(_check_cv(cv).split(X, y))
+    splits = list(_check_cv(cv, estimator, y).split(X, y))
     n_max = min(len(train) for train, _ in splits)
     sizes = np.asarray(train_sizes)
     if np.issubdtype(sizes.dtype, np.floating):
@@ -383,7 +423,7 @@ def validation_curve(estimator, X, y, *, param_name, param_range, cv=5, scoring=
     train_scores, test_scores : ndarray of shape (n_values, n_splits)
     """
     scorer = _scorer(scoring)
-    splits = list(_check_cv(cv).split(X, y))
+    splits = list(_check_cv(cv, estimator, y).split(X, y))
     train_scores = np.zeros((len(param_range), len(splits)))
     test_scores = np.zeros_like(train_scores)
     ### BEGIN SOLUTION

@@ -151,6 +151,25 @@ def test_kfold_partitions_like_sklearn(shuffle):
         MS.KFold(1)
 
 
+def test_stratified_kfold_keeps_class_proportions():
+    y = np.array([0] * 50 + [1] * 10 + [2] * 5)
+    folds = list(MS.StratifiedKFold(5, shuffle=True, random_state=0).split(np.zeros((65, 1)), y))
+    np.testing.assert_array_equal(np.sort(np.concatenate([t for _, t in folds])), np.arange(65))
+    for train, test in folds:
+        assert np.bincount(y[test], minlength=3).tolist() == [10, 2, 1]
+        assert not set(train) & set(test)
+    with pytest.raises(ValueError):
+        list(MS.StratifiedKFold(8).split(np.zeros(12), [0] * 5 + [1] * 7))
+    # an int cv stratifies for classifiers, as in scikit-learn
+    ordered = np.argsort(Y_CLS, kind="stable")
+    Xo, yo = X_CLS[ordered], Y_CLS[ordered]
+    plain = MS.cross_val_score(LogisticRegression(), Xo, yo, cv=MS.KFold(3), scoring="accuracy")
+    strat = MS.cross_val_score(LogisticRegression(), Xo, yo, cv=3, scoring="accuracy")
+    ref = skms.cross_val_score(SkLogistic(), Xo, yo, cv=3, scoring="accuracy")
+    assert strat.mean() > plain.mean() + 0.2  # unstratified folds miss whole classes here
+    assert strat.mean() == pytest.approx(ref.mean(), abs=0.05)  # folds differ from sklearn's, the estimate agrees
+
+
 def test_cross_val_score_matches_sklearn():
     cv = skms.KFold(5, shuffle=True, random_state=0)
     ours = MS.cross_val_score(SkRidge(1.0), X_REG, Y_REG, cv=cv)
@@ -159,7 +178,7 @@ def test_cross_val_score_matches_sklearn():
     ours = MS.cross_val_score(Ridge(1.0), X_REG, Y_REG, cv=cv, scoring="neg_mean_squared_error")
     ref = skms.cross_val_score(SkRidge(1.0), X_REG, Y_REG, cv=cv, scoring="neg_mean_squared_error")
     np.testing.assert_allclose(ours, ref, rtol=1e-8)
-    acc = MS.cross_val_score(LogisticRegression(), X_CLS, Y_CLS, cv=3, scoring="accuracy")
+    acc = MS.cross_val_score(LogisticRegression(), X_CLS, Y_CLS, cv=MS.KFold(3), scoring="accuracy")
     ref_acc = skms.cross_val_score(SkLogistic(), X_CLS, Y_CLS, cv=skms.KFold(3), scoring="accuracy")
     assert acc.shape == (3,)
     np.testing.assert_allclose(acc, ref_acc, atol=0.021)  # at most one of 50 test points may differ
