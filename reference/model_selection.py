@@ -8,7 +8,7 @@ import numbers
 from itertools import product
 
 import numpy as np
-from sklearn.base import clone, is_classifier
+from sklearn.base import BaseEstimator, clone, is_classifier
 
 __all__ = [
     "train_test_split", "KFold", "StratifiedKFold", "cross_val_score", "GridSearchCV", "learning_curve",
@@ -302,7 +302,7 @@ def _parameter_grid(param_grid):
     return out
 
 
-class GridSearchCV:
+class GridSearchCV(BaseEstimator):
     """Exhaustive search over a parameter grid, scored by cross-validation.
 
     Parameters
@@ -322,6 +322,9 @@ class GridSearchCV:
     best_index_, best_params_, best_score_ : the winning row
     best_estimator_ : estimator (if ``refit``)
     n_splits_ : int
+
+    Being an estimator itself, a grid search can be cross-validated: nested CV,
+    ``cross_val_score(GridSearchCV(model, grid), X, y)``, gives an unbiased score.
     """
 
     def __init__(self, estimator, param_grid, *, scoring=None, cv=5, refit=True):

@@ -201,6 +201,9 @@ def test_grid_search_matches_sklearn_and_refits():
         no_refit.predict(X_REG)
     with pytest.raises(ValueError):
         MS.GridSearchCV(Ridge(), {"alpha": []}).fit(X_REG, Y_REG)
+    # nested cross-validation: the grid search is itself an estimator
+    nested = MS.cross_val_score(MS.GridSearchCV(Ridge(), {"alpha": [0.1, 1e4]}, cv=3), X_REG, Y_REG, cv=3)
+    assert nested.shape == (3,) and np.all(nested > 0.5)
 
 
 def test_learning_and_validation_curves_match_sklearn():
