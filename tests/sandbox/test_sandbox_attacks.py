@@ -159,7 +159,7 @@ def test_output_flood_is_drained_and_stopped(safe_backend, probe, payload):
         while True:
             os.write(1, chunk)
             os.write(2, chunk)
-    """, wall=2, cap=1 << 16)
+    """, wall=1.5, cap=1 << 16)
     assert res.timed_out and res.code is not None
     assert len(res.out) <= 1 << 16  # what the harness keeps is capped ...
     assert res.out_total > 1 << 16  # ... while the sandbox really flooded

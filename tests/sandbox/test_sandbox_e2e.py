@@ -21,7 +21,7 @@ from sandbox_helpers import FIXTURES, host_processes_with, wait_until
 pytestmark = pytest.mark.slow
 
 E2E = FIXTURES / "e2e"
-LIMITS = Limits(check_timeout=4, total_timeout=60, memory_mb=256, pids=32, cpus=1.0, scratch_mb=16,
+LIMITS = Limits(check_timeout=3, total_timeout=60, memory_mb=256, pids=32, cpus=1.0, scratch_mb=16,
                 output_bytes=4000)
 SPEC = GradingSpec("sandbox-e2e", E2E / "hidden", ("mod.py",), limits=LIMITS, seed=7)
 BATCH = ["honest", "memory_bomb", "fork_bomb", "busy_loop", "blocking_input", "output_flood",
