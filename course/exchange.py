@@ -31,7 +31,6 @@ import os
 import secrets
 import shutil
 import stat
-import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -410,7 +409,3 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
         return report
     finally:
         book.close()
-
-
-def _warn(msg: str) -> None:  # pragma: no cover - cosmetic
-    print(f"warning: {msg}", file=sys.stderr)

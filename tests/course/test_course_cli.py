@@ -5,8 +5,6 @@ import csv
 import io
 import json
 import sqlite3
-import zipfile
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner

@@ -228,3 +228,27 @@ def test_every_real_assignment_releases_stubs_that_import(assignment_id, tmp_pat
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert not (out / "hidden").exists()
+    # no solution line and no hidden check line reaches the release
+    from course.assignment import load_assignment
+
+    asg = load_assignment(load_config(REPO), assignment_id)
+    secret, allowed = set(), set()
+    for f in asg.files:
+        text = (REPO / f.reference).read_text() if f.reference else ""
+        lines = text.splitlines()
+        inside = {j for a, b in solution_regions(text) for j in range(a, b + 1)}
+        secret |= {lines[j].strip() for j in inside}
+        allowed |= {lines[j].strip() for j in range(len(lines)) if j not in inside}
+    for p in list(asg.public_tests.rglob("*")) + list(asg.path.glob("*.j2")):
+        if p.is_file():
+            allowed |= {ln.strip() for ln in p.read_text().splitlines()}
+    hidden = set()
+    for p in asg.hidden_tests.rglob("*.py"):
+        hidden |= {ln.strip() for ln in p.read_text().splitlines()}
+    released = set()
+    for p in out.rglob("*"):
+        if p.is_file() and p.suffix in (".py", ".md", ".ipynb", ".json"):
+            released |= {ln.strip() for ln in p.read_text().splitlines()}
+    assert len(secret) > 3, "the assignment has no solution regions to protect"
+    leaks = {ln for ln in (secret | hidden) - allowed if len(ln) >= 16} & released
+    assert not leaks, sorted(leaks)[:5]
