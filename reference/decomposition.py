@@ -161,5 +161,5 @@ class PCA(TransformerMixin, BaseEstimator):
         """Model covariance ``V^T diag(var - noise) V + noise * I`` (probabilistic PCA)."""
         check_is_fitted(self, "components_")
         V, var = self.components_, self.explained_variance_
-        cov = V.T @ np.diag(var - self.noise_variance_) @ V
+        cov = V.T @ np.diag(np.maximum(var - self.noise_variance_, 0.0)) @ V
         return cov + self.noise_variance_ * np.eye(self.n_features_in_)
