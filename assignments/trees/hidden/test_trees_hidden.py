@@ -129,7 +129,7 @@ def test_depth_100_overfits(student, data):
     deep = student.trees.DecisionTreeRegressor(max_depth=100).fit(X_tr, y_tr)
     shallow = student.trees.DecisionTreeRegressor(max_depth=5).fit(X_tr, y_tr)
     y_va = data["y_test"][:400]
-    # depth 100 is 20-60 % worse than depth 5 on held-out clusters for seeds 0..9
+    # depth 100 is 20-51 % worse than depth 5 on held-out clusters for seeds 0..9
     assert _mse(y_va, deep.predict(X_va)) > 1.05 * _mse(y_va, shallow.predict(X_va))
 
 
@@ -142,8 +142,8 @@ def test_best_depth_near_optimum(student, data):
         raise Fail(f"best_depth returned {depth}, which is not one of the depths it was given")
     test_mse = {d: _mse(data["y_test"], SkTreeRegressor(max_depth=d, random_state=0)
                         .fit(data["X_train"], data["y_train"]).predict(data["X_test"])) for d in DEPTHS}
-    # reference: chosen depth 4-7, within 8 % of the best held-out MSE for seeds 0..9;
-    # the training-error choice (12) is 30-60 % worse.
+    # reference: chosen depth 4-6, within 2.4 % of the best held-out MSE for seeds 0..9;
+    # the training-error choice (12) is 30-59 % worse.
     assert test_mse[depth] <= 1.15 * min(test_mse.values())
 
 
@@ -154,7 +154,7 @@ def test_held_out_accuracy(student, data):
     model = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=5)
     model.fit(data["X_train"], data["y_train"])
     rmse = np.sqrt(_mse(data["y_test"], model.predict(data["X_test"])))
-    # reference RMSE 0.068-0.080 dex over seeds 0..9
+    # reference RMSE 0.066-0.075 dex over seeds 0..9
     assert rmse < 0.095
 
 
@@ -170,7 +170,7 @@ def test_permutation_importance(student, data):
                                     scoring="neg_mean_squared_error").importances_mean
     assert imp.shape == ref.shape
     assert np.argmax(imp) == np.argmax(ref)
-    # reference vs scikit-learn: Pearson r > 0.99 for seeds 0..9 (only the shuffles differ)
+    # reference vs scikit-learn: Pearson r > 0.999 for seeds 0..9 (only the shuffles differ)
     assert np.corrcoef(imp, ref)[0, 1] > 0.95
 
 
@@ -185,9 +185,9 @@ def _check_ranking(imp, ref):
         raise Fail(f"expected one importance per column ({ref.shape[0]}), got shape {imp.shape}")
     top = np.argsort(ref)[::-1][:5]
     # reference vs a forest with another random_state: same top feature and Spearman
-    # rho over the top 5 of 0.7-1.0 for seeds 0..9
+    # rho over the top 5 of 0.9-1.0 for seeds 0..9 (with and without M500)
     assert np.argmax(imp) == np.argmax(ref)
-    assert spearmanr(imp[top], ref[top]).statistic >= 0.5
+    assert spearmanr(imp[top], ref[top]).statistic >= 0.6
     assert abs(imp.sum() - 1.0) < 1e-6
 
 
