@@ -81,7 +81,7 @@ def test_classifier_matches_sklearn(criterion, case):
     X, y = classification_sets()[case]
     # class counts are integers, so in deep nodes two *different* partitions can tie too;
     # exact agreement is checked on shallow trees, fully grown ones must both interpolate
-    full = DecisionTreeClassifier(criterion=criterion).fit(X, y)
+    full = DecisionTreeClassifier(criterion=criterion, random_state=0).fit(X, y)
     assert full.score(X, y) == 1.0
     ref_depth = sk_tree.DecisionTreeClassifier(criterion=criterion,
                                                random_state=0).fit(X, y).get_depth()
@@ -110,7 +110,7 @@ def test_stump_has_depth_one_and_two_leaves():
 
 def test_full_tree_fits_training_data_like_sklearn():
     X, y = classification_sets()[0]
-    ours = DecisionTreeClassifier().fit(X, y)
+    ours = DecisionTreeClassifier(random_state=0).fit(X, y)
     ref = sk_tree.DecisionTreeClassifier(random_state=0).fit(X, y)
     assert ours.score(X, y) == ref.score(X, y) == 1.0
     # the first splits are unambiguous, so the top of the trees agree
