@@ -46,7 +46,7 @@ def _submissions(root: Path, n: int) -> list[Path]:
     paths = []
     for i in range(n):
         sub = root / f"sub{i:03d}"
-        sub.mkdir()
+        sub.mkdir(parents=True)
         shutil.copy(E2E / "attacks" / "honest.py", sub / "mod.py")
         paths.append(sub)
     return paths
