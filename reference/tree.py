@@ -107,7 +107,7 @@ def squared_error_impurity(y, sample_weight=None):
     ### BEGIN SOLUTION
     total = w.sum()
     residual = y - (w @ y) / total
-    return float((w @ residual**2).sum() / (total * y.shape[1]))
+    return float(np.sum(w @ residual**2) / (total * y.shape[1]))
     ### END SOLUTION
 
 
@@ -228,13 +228,14 @@ class BaseDecisionTree(BaseEstimator):
         self._rng = check_random_state(self.random_state)
         self._X, self._Y, self._w = X, Y, w
         self._Z = self._node_stats(Y, w)
+        self._Q = w[:, None] * Y**2                        # used by the regressor only
 
         self.tree_ = Tree()
         # Only samples with positive weight take part (a zero weight means "absent").
         self._grow(np.flatnonzero(w > 0), depth=0)
         self.tree_.finalize()
         self.feature_importances_ = self._compute_feature_importances()
-        del self._X, self._Y, self._w, self._Z, self._rng
+        del self._X, self._Y, self._w, self._Z, self._Q, self._rng
         return self
 
     def _grow(self, idx, depth):
@@ -245,8 +246,9 @@ class BaseDecisionTree(BaseEstimator):
         tree = self.tree_
         ### BEGIN SOLUTION
         stats = self._Z[idx].sum(axis=0)
-        impurity = self._node_impurity(self._Y[idx], self._w[idx], stats)
-        node = tree.add_node(self._leaf_value(stats), impurity, len(idx), self._w[idx].sum())
+        weight = self._w[idx].sum()
+        impurity = self._node_impurity(idx, stats, weight)
+        node = tree.add_node(self._leaf_value(stats), impurity, len(idx), weight)
 
         is_leaf = (depth >= self._max_depth or len(idx) < self._min_split
                    or impurity <= EPSILON)
@@ -264,10 +266,16 @@ class BaseDecisionTree(BaseEstimator):
         ### END SOLUTION
 
     def _candidate_features(self, idx):
-        """Features to search at this node: ``max_features_`` non-constant ones, at random."""
+        """Features to search at this node: ``max_features_`` non-constant ones, at random.
+
+        With all features allowed, constant ones need no filtering (they offer no valid
+        threshold), and the random order only breaks ties between equal splits.
+        """
+        order = self._rng.permutation(self.n_features_in_)
+        if self.max_features_ == self.n_features_in_:
+            return order
         Xn = self._X[idx]
         non_constant = Xn.max(axis=0) > Xn.min(axis=0) + FEATURE_THRESHOLD
-        order = self._rng.permutation(self.n_features_in_)
         return order[non_constant[order]][: self.max_features_]
 
     def _best_split(self, idx):
@@ -285,8 +293,9 @@ class BaseDecisionTree(BaseEstimator):
         order = np.argsort(Xn, axis=0, kind="stable")
         xs = Xn[order, np.arange(len(features))]            # each column sorted
         Zs = self._Z[idx][order]                            # (n, f, m)
-        left = np.cumsum(Zs, axis=0)[:-1]                   # first i+1 samples go left
-        right = Zs.sum(axis=0) - left
+        cumulative = np.cumsum(Zs, axis=0)
+        left = cumulative[:-1]                              # first i+1 samples go left
+        right = cumulative[-1] - left
         cost = self._split_cost(left, right)                # (n-1, f)
 
         n_left = np.arange(1, n)[:, None]
@@ -438,7 +447,7 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
         impurity = CLASSIFICATION_CRITERIA[self.criterion]
         return left.sum(-1) * impurity(left) + right.sum(-1) * impurity(right)
 
-    def _node_impurity(self, Y, w, stats):
+    def _node_impurity(self, idx, stats, weight):
         return float(CLASSIFICATION_CRITERIA[self.criterion](stats))
 
     def _leaf_value(self, stats):
@@ -541,8 +550,13 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         return -(np.sum(left[..., 1:] ** 2, axis=-1) / left[..., 0]
                  + np.sum(right[..., 1:] ** 2, axis=-1) / right[..., 0])
 
-    def _node_impurity(self, Y, w, stats):
-        return squared_error_impurity(Y, w)
+    def _node_impurity(self, idx, stats, weight):
+        # weighted variance E[y^2] - E[y]^2 (as scikit-learn computes it), mean over outputs;
+        # a single sample is pure whatever rounding says
+        if len(idx) == 1:
+            return 0.0
+        mean = stats[1:] / weight
+        return float(np.mean(self._Q[idx].sum(axis=0) / weight - mean**2))
 
     def _leaf_value(self, stats):
         return stats[1:] / stats[0]                         # weighted mean
