@@ -18,6 +18,7 @@ results) give ``status = "not_graded"`` with an ``error``: never a zero grade.
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
@@ -163,7 +164,15 @@ def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: s
     }
 
 
+def host_has_gpu() -> bool:
+    """Whether this grading host has an NVIDIA GPU device node to hand to a sandbox."""
+    return bool(glob.glob("/dev/nvidia[0-9]*"))
+
+
 def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False) -> dict:
+    if spec.gpu == "required" and not host_has_gpu():
+        # Infrastructure, not the student's fault: grading on CPU would time out or differ.
+        return not_graded(path, "this assignment requires a GPU and this grading host has none")
     work = Path(tempfile.mkdtemp(prefix="ck-grade-"))
     try:
         os.chmod(work, 0o700)

@@ -246,6 +246,23 @@ def test_broken_hidden_checks_are_not_graded(tmp_path):
     assert "could not be collected" in r["error"]
 
 
+@pytest.mark.parametrize("has_gpu, expected", [(False, "not_graded"), (True, "graded")])
+def test_gpu_required_without_a_gpu_is_not_graded(monkeypatch, has_gpu, expected):
+    """SECURITY 21 / issue 2: "required" never silently falls back to the CPU."""
+    import dataclasses
+
+    import grader.engine as engine
+
+    monkeypatch.setattr(engine, "host_has_gpu", lambda: has_gpu)
+    spec = dataclasses.replace(SPEC, gpu="required")
+    r = grade_submission(spec, TOY / "solution", sandbox="none")
+    assert r["status"] == expected
+    if expected == "not_graded":
+        assert "requires a GPU" in r["error"]
+    else:
+        assert r["score"] == r["max_score"] > 0
+
+
 def test_unavailable_sandbox_is_not_graded(monkeypatch):
     import grader.sandbox as sandbox
 
