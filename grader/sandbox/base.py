@@ -96,6 +96,14 @@ class PopenWorker(Worker):
         except subprocess.TimeoutExpired:  # pragma: no cover - kernel trouble
             pass
 
+    def close_pipes(self) -> None:
+        """Close our ends of the worker's three pipes (after a kill)."""
+        for stream in (self.stdin, self.stdout, self.stderr):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
     def exit_reason(self) -> str:
         code = self.proc.poll()
         if code is None:

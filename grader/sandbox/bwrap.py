@@ -284,11 +284,7 @@ class BwrapWorker(PopenWorker):
         self.cgroup.kill_all()
         super().kill()
         self.cgroup.remove()
-        for stream in (self.stdin, self.stdout, self.stderr):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        self.close_pipes()
 
     def exit_reason(self) -> str:
         code = self.proc.poll()

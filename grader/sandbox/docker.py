@@ -200,11 +200,7 @@ class DockerWorker(PopenWorker):
                         pass
                 with _live_lock:
                     _live.discard(self.name)
-                for stream in (self.stdin, self.stdout, self.stderr):
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
+                self.close_pipes()
 
     def exit_reason(self) -> str:
         code = self.proc.poll()

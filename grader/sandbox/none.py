@@ -54,11 +54,7 @@ class NoneWorker(PopenWorker):
         except (ProcessLookupError, PermissionError):
             pass
         super().kill()
-        for stream in (self.stdin, self.stdout, self.stderr):
-            try:
-                stream.close()
-            except OSError:
-                pass
+        self.close_pipes()
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
