@@ -36,7 +36,7 @@ def test_regression_tree_is_cart(student, data):
     # may then split on either, so the tree is compared through its training-set
     # predictions (identical for every tie-break) rather than its feature ids.
     for depth in (1, 3, 6):
-        model = student.trees.DecisionTreeRegressor(max_depth=depth)
+        model = student.trees.DecisionTreeRegressor(max_depth=depth, random_state=0)
         model.fit(data["X_train"], data["y_train"])
         ours = SkTreeRegressor(max_depth=depth, random_state=0).fit(data["X_train"], data["y_train"])
         pred = np.asarray(model.predict(data["X_train"]), dtype=float)
@@ -50,7 +50,7 @@ def test_max_depth_semantics(student, data):
     """max_depth is off: a tree with max_depth=d must have exactly d levels of splits
     below the root when the data allow it (max_depth=1 is a single split, a "stump")."""
     for depth in (1, 2, 5):
-        model = student.trees.DecisionTreeRegressor(max_depth=depth)
+        model = student.trees.DecisionTreeRegressor(max_depth=depth, random_state=0)
         model.fit(data["X_train"], data["y_train"])
         n_distinct = len(np.unique(np.asarray(model.predict(data["X_train"]))))
         assert 2 <= n_distinct <= 2**depth
@@ -59,7 +59,8 @@ def test_max_depth_semantics(student, data):
 
 def _classifier_agreement(student, classes, criterion):
     X, y = classes
-    model = student.trees.DecisionTreeClassifier(criterion=criterion, max_depth=5, min_samples_leaf=10)
+    model = student.trees.DecisionTreeClassifier(criterion=criterion, max_depth=5, min_samples_leaf=10,
+                                                  random_state=0)
     model.fit(X, y)
     ours = SkTreeClassifier(criterion=criterion, max_depth=5, min_samples_leaf=10, random_state=0).fit(X, y)
     return np.mean(np.asarray(model.predict(X)) == ours.predict(X))
@@ -91,7 +92,7 @@ def test_impurity_importances(student, data):
     rng = np.random.default_rng(int(data["seed"]) + 1)
     X = rng.normal(size=(600, 5)).astype(np.float32).astype(np.float64)
     y = np.sin(2 * X[:, 0]) + X[:, 1] ** 2 + 0.5 * X[:, 2] + 0.1 * rng.normal(size=600)
-    model = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=20).fit(X, y)
+    model = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=20, random_state=0).fit(X, y)
     imp = np.asarray(model.feature_importances_, dtype=float)
     ref = SkTreeRegressor(max_depth=5, min_samples_leaf=20, random_state=0).fit(X, y).feature_importances_
     if imp.shape != ref.shape:
@@ -126,8 +127,8 @@ def test_depth_100_overfits(student, data):
     X_va = data["X_test"][:400]
     train_mse, _ = student.cluster_masses.depth_curve(X_tr, y_tr, X_va, np.zeros(len(X_va)), [5, 100])
     assert float(train_mse[1]) < 1e-12          # depth 100 memorises the training set
-    deep = student.trees.DecisionTreeRegressor(max_depth=100).fit(X_tr, y_tr)
-    shallow = student.trees.DecisionTreeRegressor(max_depth=5).fit(X_tr, y_tr)
+    deep = student.trees.DecisionTreeRegressor(max_depth=100, random_state=0).fit(X_tr, y_tr)
+    shallow = student.trees.DecisionTreeRegressor(max_depth=5, random_state=0).fit(X_tr, y_tr)
     y_va = data["y_test"][:400]
     # depth 100 is 20-51 % worse than depth 5 on held-out clusters for seeds 0..9
     assert _mse(y_va, deep.predict(X_va)) > 1.05 * _mse(y_va, shallow.predict(X_va))
@@ -140,18 +141,28 @@ def test_best_depth_near_optimum(student, data):
     depth = int(student.cluster_masses.best_depth(data["X_train"], data["y_train"], DEPTHS))
     if depth not in DEPTHS:
         raise Fail(f"best_depth returned {depth}, which is not one of the depths it was given")
+    # the procedure of the docstring with scikit-learn's tree (5 shuffled folds)
+    X, y = data["X_train"], data["y_train"]
+    folds = np.array_split(np.random.default_rng(0).permutation(len(y)), 5)
+    cv = np.zeros(len(DEPTHS))
+    for k, val in enumerate(folds):
+        train = np.concatenate([f for j, f in enumerate(folds) if j != k])
+        for i, d in enumerate(DEPTHS):
+            cv[i] += _mse(y[val], SkTreeRegressor(max_depth=d, random_state=0).fit(X[train], y[train]).predict(X[val]))
+    validated = DEPTHS[int(np.argmin(cv))]
     test_mse = {d: _mse(data["y_test"], SkTreeRegressor(max_depth=d, random_state=0)
-                        .fit(data["X_train"], data["y_train"]).predict(data["X_test"])) for d in DEPTHS}
-    # reference: chosen depth 4-6, within 2.4 % of the best held-out MSE for seeds 0..9;
-    # the training-error choice (12) is 30-59 % worse.
-    assert test_mse[depth] <= 1.15 * min(test_mse.values())
+                        .fit(X, y).predict(data["X_test"])) for d in DEPTHS}
+    # reference: chosen depth 4-6, equal to the validated one or within 2.4 % of the best
+    # held-out MSE for seeds 0..9; the training-error choice (12) is 30-59 % worse and
+    # 6+ levels deeper than the validated depth
+    assert abs(depth - validated) <= 2 or test_mse[depth] <= 1.15 * min(test_mse.values())
 
 
 @pytest.mark.points(2)
 def test_held_out_accuracy(student, data):
     """Your tree at a validated depth predicts the hydrostatic mass of unseen clusters
     less accurately than expected."""
-    model = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=5)
+    model = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=5, random_state=0)
     model.fit(data["X_train"], data["y_train"])
     rmse = np.sqrt(_mse(data["y_test"], model.predict(data["X_test"])))
     # reference RMSE 0.066-0.075 dex over seeds 0..9
@@ -162,7 +173,7 @@ def test_held_out_accuracy(student, data):
 def test_permutation_importance(student, data):
     """permutation_importance does not measure how much the error grows when one column
     alone is shuffled (restore the column before moving to the next)."""
-    model = student.trees.DecisionTreeRegressor(max_depth=6).fit(data["X_train"], data["y_train"])
+    model = student.trees.DecisionTreeRegressor(max_depth=6, random_state=0).fit(data["X_train"], data["y_train"])
     imp = np.asarray(student.cluster_masses.permutation_importance(
         model, data["X_test"], data["y_test"], n_repeats=5, random_state=1), dtype=float)
     ours = SkTreeRegressor(max_depth=6, random_state=0).fit(data["X_train"], data["y_train"])

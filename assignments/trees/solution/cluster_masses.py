@@ -37,8 +37,9 @@ def _mse(y_true, y_pred):
 def depth_curve(X_train, y_train, X_val, y_val, depths):
     """Training and validation mean squared error of trees of increasing depth.
 
-    For each ``d`` in ``depths`` fit ``DecisionTreeRegressor(max_depth=d)`` on the
-    training set only and score it on both sets.
+    For each ``d`` in ``depths`` fit ``DecisionTreeRegressor(max_depth=d, random_state=0)``
+    on the training set only and score it on both sets (the fixed ``random_state`` makes
+    ties between equally good splits break the same way every run).
 
     Returns
     -------
@@ -49,7 +50,7 @@ def depth_curve(X_train, y_train, X_val, y_val, depths):
     train_mse, val_mse = [], []
     for depth in depths:
         ### BEGIN SOLUTION
-        tree = DecisionTreeRegressor(max_depth=int(depth)).fit(X_train, y_train)
+        tree = DecisionTreeRegressor(max_depth=int(depth), random_state=0).fit(X_train, y_train)
         train_mse.append(_mse(y_train, tree.predict(X_train)))
         val_mse.append(_mse(y_val, tree.predict(X_val)))
         ### END SOLUTION
