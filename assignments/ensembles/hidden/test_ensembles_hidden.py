@@ -152,9 +152,10 @@ def test_bootstrap_bias_variance_tradeoff(student, data):
                        dtype=float)
         if P.shape != (15, len(X_te)):
             raise Fail(f"bootstrap_predictions returned shape {P.shape}, expected (15, {len(X_te)})")
-        stats[depth] = (np.mean((P.mean(axis=0) - z_te) ** 2), np.mean(P.var(axis=0)))
-    # reference: variance of full-depth trees 1.5-3.1x that of depth-2 trees, squared
-    # bias of depth 2 2.0-2.9x that of full depth, seeds 0..9; resampling without
-    # replacement gives zero variance
-    assert stats[None][1] > 1.2 * stats[2][1] > 0
+        stats[depth] = (np.mean((P.mean(axis=0) - z_te) ** 2), np.mean(P.var(axis=0)), np.mean((P - z_te) ** 2))
+    # reference: variance of full-depth trees 1.5-3.1x that of depth-2 trees and
+    # 44-56 % of their mean squared error; squared bias of depth 2 2.0-2.9x that of full
+    # depth, seeds 0..9.  Resampling without replacement gives (almost) zero variance.
+    assert stats[None][1] > 1.2 * stats[2][1]
+    assert stats[None][1] > 0.2 * stats[None][2]
     assert stats[2][0] > 1.5 * stats[None][0]
