@@ -174,9 +174,12 @@ def graded(assignment_id: str, tmp_root: Path) -> dict:
         paths = [Path(solution), Path(stub), Path(solution), Path(solution), *mutants]
         doc = grade_submissions(spec, paths, sandbox="none", workers=2)
         subs = doc["submissions"]
+        public_spec = load_assignment(config, assignment_id).grading_spec(public=True)
+        public = grade_submissions(public_spec, [Path(solution), Path(stub)], sandbox="none", workers=2)
         _CACHE[assignment_id] = {
             "solution": subs[0], "stub": subs[1], "repeats": subs[2:4],
             "mutants": dict(zip([m.name for m in MISTAKES[assignment_id]], subs[4:])),
+            "public": public["submissions"], "release": Path(stub), "config": config,
         }
     return _CACHE[assignment_id]
 
@@ -210,6 +213,33 @@ def test_three_runs_identical(assignment_id, tmp_root):
     summaries = [[(c["id"], c["status"], c["points"]) for c in r["checks"]] for r in runs]
     assert summaries[0] == summaries[1] == summaries[2]
     assert len({r["score"] for r in runs}) == 1
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_public_checks_help(assignment_id, tmp_root):
+    """The public tests (``course check``) pass on the solution and fail on the stubs."""
+    solution, stub = graded(assignment_id, tmp_root)["public"]
+    assert solution["status"] == "graded" and stub["status"] == "graded"
+    assert solution["max_score"] >= 4 and solution["score"] == solution["max_score"]
+    assert stub["score"] == 0.0
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_release_teaches_and_ships_data(assignment_id, tmp_root):
+    """The student release has a rendered README naming every student file, the public
+    tests, training data, and stubs in place of the solution regions."""
+    res = graded(assignment_id, tmp_root)
+    rel = res["release"]
+    asg = load_assignment(res["config"], assignment_id)
+    readme = (rel / "README.md").read_text()
+    assert asg.title in readme and "course check" in readme and "{{" not in readme
+    for name in asg.student_files:
+        assert f"`{name}`" in readme
+        assert "NotImplementedError" in (rel / name).read_text()
+    assert sorted(p.name for p in (rel / "tests").glob("test_*.py"))
+    data = sorted((rel / "data").glob("*.csv"))
+    assert data and all(p.stat().st_size > 1000 for p in data)
+    assert not (rel / "hidden").exists()
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
