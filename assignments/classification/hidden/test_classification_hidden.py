@@ -32,8 +32,7 @@ def test_logistic_regression_matches_cross_entropy(student, data):
     check the gradient of the loss and the role of C."""
     model = student.linear_model.LogisticRegression(C=1.0, tol=1e-8, max_iter=1000).fit(data["Z_train"], data["y_train"])
     ref = SkLogistic(C=1.0, tol=1e-10, max_iter=10_000).fit(data["Z_train"], data["y_train"])
-    # reference vs scikit-learn: max |dp| < 2e-7 for seeds 0..9 (with and without weights);
-    # a gradient with the wrong sign or a missing penalty is off by > 1e-2
+    # reference vs scikit-learn: max |dp| < 2e-7 for seeds 0..9 (with and without weights)
     assert np.allclose(_proba1(model, data["Z_test"]), ref.predict_proba(data["Z_test"])[:, 1], atol=1e-4)
 
 
