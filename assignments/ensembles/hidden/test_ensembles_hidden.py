@@ -101,8 +101,9 @@ def test_adaboost_beats_its_stump(student, data):
 @pytest.mark.points(1)
 def test_normalised_residuals(student, data):
     """normalised_residuals is not (z_pred - z_true) / (1 + z_true)."""
-    z = data["z_test"][:300]
-    z_pred = z + 0.05 * np.random.default_rng(data["seed"]).normal(size=300) * (1 + z)
+    rng = np.random.default_rng(data["seed"])
+    z = rng.uniform(0, 2, 300)                         # synthetic: test redshifts stay here
+    z_pred = z + 0.05 * rng.normal(size=300) * (1 + z)
     got = np.asarray(student.photoz.normalised_residuals(z, z_pred), dtype=float)
     assert np.allclose(got, _dz(z, z_pred), rtol=1e-12, atol=1e-14)
 

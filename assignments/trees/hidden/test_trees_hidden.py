@@ -2,7 +2,9 @@
 
 Run on the trusted side: ``student`` proxies the submission (``trees.py``,
 ``cluster_masses.py``) in the sandbox; the hidden catalogue, its labels and every score
-stay here.  Only feature matrices (and training targets) are passed to student code.
+stay here.  Only feature matrices and TRAINING targets are passed to student code (a
+submission could otherwise remember test labels from one check and replay them in
+another): every "validation" set handed over is carved out of the training half.
 
 Margins were measured on the reference solution over hidden seeds 0..9 (see the
 comments at each threshold); every threshold sits well outside the reference's spread.
@@ -105,18 +107,25 @@ def test_impurity_importances(student, data):
 def test_depth_curve(student, data):
     """depth_curve does not return the training and validation MSE of trees fitted on the
     training set only."""
-    depths = [1, 3, 6]
-    train_mse, val_mse = student.cluster_masses.depth_curve(
-        data["X_train"], data["y_train"], data["X_test"], data["y_test"], depths)
+    depths = [1, 3, 5]
+    # both halves come from the training catalogue: test labels never reach student code
+    X_tr, y_tr = data["X_train"][:500], data["y_train"][:500]
+    X_va, y_va = data["X_train"][500:], data["y_train"][500:]
+    train_mse, val_mse = student.cluster_masses.depth_curve(X_tr, y_tr, X_va, y_va, depths)
+    train_mse, val_mse = np.asarray(train_mse, float), np.asarray(val_mse, float)
     ref_train, ref_val = [], []
     for d in depths:
-        t = SkTreeRegressor(max_depth=d, random_state=0).fit(data["X_train"], data["y_train"])
-        ref_train.append(_mse(data["y_train"], t.predict(data["X_train"])))
-        ref_val.append(_mse(data["y_test"], t.predict(data["X_test"])))
-    assert np.allclose(np.asarray(train_mse, float), ref_train, rtol=1e-6)
-    # validation points may fall on either side of a tie-broken split: a loose match
-    # (the reference is within 3 % for seeds 0..9; a training-set "validation" is 30 %+ off)
-    assert np.allclose(np.asarray(val_mse, float), ref_val, rtol=0.1)
+        t = SkTreeRegressor(max_depth=d, random_state=0).fit(X_tr, y_tr)
+        ref_train.append(_mse(y_tr, t.predict(X_tr)))
+        ref_val.append(_mse(y_va, t.predict(X_va)))
+    # training errors do not depend on how ties between equally good splits are broken
+    assert np.allclose(train_mse, ref_train, rtol=1e-6)
+    # validation points may fall on either side of a tie-broken split (correlated mass
+    # proxies): exact for the stump, loose deeper (reference within 0-21 % for seeds
+    # 0..9); at depth 5 the validation error is 1.7-2.9x the training error
+    assert abs(val_mse[0] - ref_val[0]) <= 1e-6 * ref_val[0]
+    assert np.allclose(val_mse, ref_val, rtol=0.35)
+    assert val_mse[-1] > 1.2 * train_mse[-1]
 
 
 @pytest.mark.points(2)
@@ -173,15 +182,18 @@ def test_held_out_accuracy(student, data):
 def test_permutation_importance(student, data):
     """permutation_importance does not measure how much the error grows when one column
     alone is shuffled (restore the column before moving to the next)."""
-    model = student.trees.DecisionTreeRegressor(max_depth=6, random_state=0).fit(data["X_train"], data["y_train"])
+    # fitted on part of the training catalogue, scored on the rest (never on test labels)
+    X_fit, y_fit = data["X_train"][:500], data["y_train"][:500]
+    X_val, y_val = data["X_train"][500:], data["y_train"][500:]
+    model = student.trees.DecisionTreeRegressor(max_depth=6, random_state=0).fit(X_fit, y_fit)
     imp = np.asarray(student.cluster_masses.permutation_importance(
-        model, data["X_test"], data["y_test"], n_repeats=5, random_state=1), dtype=float)
-    ours = SkTreeRegressor(max_depth=6, random_state=0).fit(data["X_train"], data["y_train"])
-    ref = sk_permutation_importance(ours, data["X_test"], data["y_test"], n_repeats=5, random_state=1,
+        model, X_val, y_val, n_repeats=5, random_state=1), dtype=float)
+    ours = SkTreeRegressor(max_depth=6, random_state=0).fit(X_fit, y_fit)
+    ref = sk_permutation_importance(ours, X_val, y_val, n_repeats=5, random_state=1,
                                     scoring="neg_mean_squared_error").importances_mean
     assert imp.shape == ref.shape
     assert np.argmax(imp) == np.argmax(ref)
-    # reference vs scikit-learn: Pearson r > 0.999 for seeds 0..9 (only the shuffles differ)
+    # reference vs scikit-learn: Pearson r > 0.997 for seeds 0..9 (shuffles and ties differ)
     assert np.corrcoef(imp, ref)[0, 1] > 0.95
 
 
