@@ -196,6 +196,11 @@ def test_solution_scores_full_marks(assignment_id, tmp_root):
     failing = [(c["id"], c["message"]) for c in sol["checks"] if c["status"] != "passed"]
     assert not failing
     assert sol["max_score"] >= 10 and sol["score"] == sol["max_score"]
+    # `course assignments --json` announces the same maximum the grader awards
+    from course.catalog import describe_assignments
+
+    rows = {r["id"]: r for r in describe_assignments(config=load_config(ROOT))}
+    assert rows[assignment_id]["max_points"] == sol["max_score"]
 
 
 @pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
