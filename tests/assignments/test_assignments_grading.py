@@ -268,3 +268,15 @@ def test_mistake_loses_points_on_its_check(assignment_id, mistake, tmp_root):
     assert mutant["score"] < res["solution"]["max_score"]
     # the student is told what to look at: the failing check's message is its docstring
     assert any(c["status"] != "passed" and mistake.check in c["message"] for c in targeted)
+
+
+@pytest.mark.parametrize("assignment_id", ASSIGNMENTS)
+def test_solution_full_marks_in_a_real_sandbox(assignment_id, safe_backend, tmp_path):
+    """The hidden checks work under the real sandboxes' limits (memory, read-only files,
+    no network): the solution still scores full marks with bubblewrap and Docker."""
+    config = load_config(ROOT)
+    spec = load_assignment(config, assignment_id).grading_spec()
+    solution = release(config=config, assignment_id=assignment_id, out=tmp_path / "solution", solution=True)
+    result = grade_submissions(spec, [Path(solution)], sandbox=safe_backend, workers=1)["submissions"][0]
+    assert result["status"] == "graded", result["error"]
+    assert result["score"] == result["max_score"] > 0, [c["id"] for c in result["checks"] if c["status"] != "passed"]
