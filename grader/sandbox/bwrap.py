@@ -388,13 +388,15 @@ class BwrapBackend(Backend):
             "--hostname", "sandbox",
             "--die-with-parent", "--new-session",
             "--cap-drop", "ALL",
+            # Scratch first: a Python prefix or venv living below /tmp on the host (a CI
+            # checkout, say) is then bound on top of it instead of being hidden by it.
+            "--size", str(int(limits.scratch_mb) * 1024 * 1024), "--perms", "1777",
+            "--tmpfs", SCRATCH_MOUNT,
             *_system_binds(),
             "--ro-bind", str(Path(self.worker_dir).resolve()), WORKER_MOUNT,
             "--ro-bind", str(Path(submission_dir).resolve()), SUBMISSION_MOUNT,
             "--proc", "/proc",
             "--dev", "/dev",
-            "--size", str(int(limits.scratch_mb) * 1024 * 1024), "--perms", "1777",
-            "--tmpfs", SCRATCH_MOUNT,
         ]
         if gpu:
             devices = self.gpu_devices()
