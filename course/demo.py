@@ -171,10 +171,13 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
         text = (config.root / f.reference).read_text()
         keep = (lambda i: i % 2 == 0) if f is marked[-1] else (lambda i: True)
         (dirs["chandra"] / f.name).write_text(strip_solutions(text, keep=keep))
-    first = dirs["eve"] / names[0]
-    lines = first.read_text().splitlines(keepends=True)
-    at = max([i + 1 for i, ln in enumerate(lines) if ln.startswith("from __future__")], default=0)
-    first.write_text("".join(lines[:at]) + MALICIOUS_HEADER + "".join(lines[at:]))
+    for name in names:  # every file exits at import, so no check can pass on real work
+        path = dirs["eve"] / name
+        if not name.endswith(".py"):
+            continue
+        lines = path.read_text().splitlines(keepends=True)
+        at = max([i + 1 for i, ln in enumerate(lines) if ln.startswith("from __future__")], default=0)
+        path.write_text("".join(lines[:at]) + MALICIOUS_HEADER + "".join(lines[at:]))
     (dirs["eve"] / "results.json").write_text('{"score": 100, "max_score": 100}\n')  # never submitted
     now = datetime.now(timezone.utc)
     for sid, kind in STUDENTS:

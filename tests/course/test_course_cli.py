@@ -220,3 +220,16 @@ def test_demo_runs_the_whole_loop_with_the_real_engine(tmp_path):
     assert (tmp_path / "demo" / "feedback" / "example" / "eve.html").is_file()
     assert "feedback reports:" in out and "dmitri" in out
     fails("demo", "--dir", tmp_path / "demo", match="is not empty")
+
+
+def test_demo_default_uses_a_real_assignment_and_the_cheat_scores_zero(tmp_path):
+    """README's first command: the demo picks a real assignment; every file of the
+    malicious student exits at import, so it scores 0 despite a fake results file."""
+    out = run("demo", "--dir", tmp_path / "demo", "--sandbox", "none").output
+    assert "assignment:  linear-models" in out
+    rows = {r["student"]: r for r in csv.DictReader((tmp_path / "demo" / "export" / "grades.csv").open())}
+    final = {sid: float(r["final"]) for sid, r in rows.items()}
+    top = final["ada"]
+    assert top > 0 and final["bruno"] == 0.0 and final["eve"] == 0.0
+    assert 0 < final["chandra"] < top
+    assert final["dmitri"] == pytest.approx(top * 0.8)  # 36 h late: two started days at 10 %
