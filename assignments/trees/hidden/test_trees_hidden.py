@@ -207,9 +207,11 @@ def _check_ranking(imp, ref):
     if imp.shape != ref.shape:
         raise Fail(f"expected one importance per column ({ref.shape[0]}), got shape {imp.shape}")
     top = np.argsort(ref)[::-1][:5]
-    # reference vs a forest with another random_state: same top feature and Spearman
-    # rho over the top 5 of 0.9-1.0 for seeds 0..9 (with and without M500)
-    assert np.argmax(imp) == np.argmax(ref)
+    # M500 and Y_SZ are near-tied with the true mass included (0.30-0.38 each), so the
+    # student's top feature must be one within 20 % of the reference's largest importance.
+    # Reference vs a forest with another random_state: top feature accepted and Spearman
+    # rho over the top 5 of 0.9-1.0 for seeds 0..29 (with and without M500)
+    assert ref[np.argmax(imp)] >= 0.8 * ref.max()
     assert spearmanr(imp[top], ref[top]).statistic >= 0.6
     assert abs(imp.sum() - 1.0) < 1e-6
 
