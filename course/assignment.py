@@ -14,6 +14,7 @@ Layout of an assignment folder::
     title = "Trees, forests and feature importance"
     due = 2026-12-15T23:59:00Z      # optional; course.toml [due] overrides
     gpu = "none"                     # none | optional | required
+    gates = ["test_api"]             # optional: gating checks; one failing zeroes the score
     [limits]                         # optional, see grader.spec.Limits
     check_timeout = 30
     memory_mb = 2048
@@ -53,6 +54,7 @@ class Assignment:
     due: datetime | None = None
     limits: Limits = Limits()
     course: CourseConfig | None = None
+    gates: tuple[str, ...] = ()
 
     @property
     def student_files(self) -> tuple[str, ...]:
@@ -81,6 +83,7 @@ class Assignment:
             limits=self.limits,
             gpu=self.gpu,
             seed=self.hidden_seed(),
+            gates=() if public else self.gates,
         )
 
 
@@ -120,6 +123,9 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
     bad = sorted(set(raw.get("limits", {})) - allowed)
     if bad:
         raise CourseError(f"{toml_path}: unknown limit(s) {', '.join(bad)}; known: {', '.join(sorted(allowed))}")
+    gates = raw.get("gates", [])
+    if not isinstance(gates, list) or not all(isinstance(g, str) and g for g in gates):
+        raise CourseError(f"{toml_path}: gates must be a list of check names, got {gates!r}")
     due = config.due.get(assignment_id) or (
         _as_datetime(raw["due"], f"{toml_path}: due") if "due" in raw else None
     )
@@ -132,4 +138,5 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
         due=due,
         limits=Limits(**raw.get("limits", {})),
         course=config,
+        gates=tuple(gates),
     )

@@ -126,7 +126,25 @@ def _run_checks(spec: GradingSpec, submission_dir: Path, work: Path, backend: st
     return _read_results(results), code, tail
 
 
-def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: str | None) -> dict:
+def _is_check(check_id: str, name: str) -> bool:
+    """Whether ``name`` (``test_x``, ``test_x[1]`` or a full id) designates ``check_id``."""
+    last = check_id.rsplit("::", 1)[-1]
+    return name in (check_id, last, last.split("[", 1)[0])
+
+
+def failed_gates(checks: list[dict], gates) -> list[str]:
+    """The gating checks among ``checks`` that did not pass (a gate that matches no check
+    fails too: a renamed gate must not silently open)."""
+    failed = []
+    for gate in gates:
+        matching = [c for c in checks if _is_check(c["id"], gate)]
+        if not matching or any(c["status"] != "passed" for c in matching):
+            failed.append(gate)
+    return failed
+
+
+def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: str | None,
+              gates=(), timings: bool = False) -> dict:
     """Turn the plugin's records into one submission result (or a not_graded one)."""
     collected = next((r for r in records if r.get("event") == "collected"), None)
     finished = any(r.get("event") == "finished" for r in records)
@@ -153,11 +171,18 @@ def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: s
             "points": float(r["points"]),
             "max_points": float(c["max_points"]),
             "message": r["message"],
+            **({"seconds": float(r.get("seconds", 0.0))} if timings else {}),
         })
+    score = float(sum(c["points"] for c in checks if c["status"] == "passed"))
+    closed = failed_gates(checks, gates)
+    if closed:
+        score = 0.0
+        gate_note = f"gating check {', '.join(closed)} did not pass: the assignment scores 0"
+        refusal = f"{refusal}; {gate_note}" if refusal else gate_note
     return {
         "path": str(path),
         "status": "graded",
-        "score": float(sum(c["points"] for c in checks if c["status"] == "passed")),
+        "score": score,
         "max_score": float(sum(c["max_points"] for c in checks)),
         "error": refusal,
         "checks": checks,
@@ -169,7 +194,7 @@ def host_has_gpu() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False) -> dict:
+def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False, timings: bool = False) -> dict:
     if spec.gpu == "required" and not host_has_gpu():
         # Infrastructure, not the student's fault: grading on CPU would time out or differ.
         return not_graded(path, "this assignment requires a GPU and this grading host has none")
@@ -186,7 +211,7 @@ def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False) -> dic
             submission_dir.mkdir()
         os.chmod(submission_dir, 0o755)
         records, code, tail = _run_checks(spec, submission_dir, work, backend)
-        return _assemble(path, records, code, tail, refusal)
+        return _assemble(path, records, code, tail, refusal, spec.gates, timings)
     except Exception as exc:  # noqa: BLE001 - any engine failure is infrastructure, never a zero
         return not_graded(path, f"grading failed: {type(exc).__name__}: {exc}")
     finally:
@@ -225,8 +250,11 @@ def grade_submissions(
     sandbox="auto",
     workers: int = 1,
     progress: Callable[[dict], None] | None = None,
+    timings: bool = False,
 ) -> dict:
     """Grade many submissions, ``workers`` at a time.
+
+    ``timings=True`` adds each check's wall-clock ``seconds`` (harness side) to its result.
 
     Returns the ``course grade --json`` document
     ``{"assignment": ..., "submissions": [...]}`` (submissions in the order of ``paths``).
@@ -245,7 +273,7 @@ def grade_submissions(
         return {"assignment": spec.assignment, "submissions": results}
     results: list[dict | None] = [None] * len(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_grade_one, spec, p, backend): i for i, p in enumerate(paths)}
+        futures = {pool.submit(_grade_one, spec, p, backend, False, timings): i for i, p in enumerate(paths)}
         for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()

@@ -13,14 +13,21 @@ What a check sees
 - ``student``: the submission as a proxy (``student.linreg.LinearRegression(...)``); one
   worker per submission, restarted lazily after a crash or timeout.
 - ``hidden_seed``: the secret seed of the hidden data (never sent to the sandbox).
+- ``hidden_rng``: a generator per check from the hidden seed and the check's name.
+- ``submission``: read-only access to the submitted source (:class:`grader.checks.Submission`).
 - ``@pytest.mark.points(n)`` (default 1) and ``@pytest.mark.timeout(seconds)``.
+- ``@pytest.mark.needs("test_a", ...)``: run only when those checks passed, else
+  ``not run: needs test_a`` with 0 points (prerequisites are moved first).
+- ``@pytest.mark.forbid_imports("pkg.mod", ...)``: import bans, static and at run time.
 - :class:`Fail`: an ``AssertionError`` whose text is shown to the student verbatim.
+
+See :mod:`grader.checks` and ``docs/authoring.md``.
 
 What gets recorded
 ------------------
 The plugin (never the student) appends JSON lines to the results file: one
 ``{"event": "collected", "checks": [{"id", "max_points"}, ...]}``, then one
-``{"event": "check", "id", "status", "points", "max_points", "message"}`` per finished
+``{"event": "check", "id", "status", "points", "max_points", "message", "seconds"}`` per finished
 check (status ``passed | failed | error | timeout``), and ``{"event": "finished"}`` at
 the end.  Messages come from the check's docstring (first paragraph) plus a safe detail:
 the student's exception, the timeout, the worker's exit reason, or the text of a
@@ -38,6 +45,7 @@ from pathlib import Path
 
 import pytest
 
+from grader.checks import Submission, banned_imports, rng_for
 from grader.proxy import CallTimeout, SandboxError, StudentError, StudentRoot, StudentSession, WorkerDied
 from grader.spec import Limits
 
@@ -108,6 +116,10 @@ class GraderState:
         self.checks: dict[str, dict] = {}
         self.outcomes: dict[str, tuple] = {}
         self.not_reached: set[str] = set()
+        #: check name -> passed?, for ``@pytest.mark.needs``
+        self.passed_by_name: dict[str, bool] = {}
+        self.unmet: dict[str, list[str]] = {}
+        self.started: dict[str, float] = {}
         backend_name = cfg["backend"]
         if backend_name == "inprocess":
             self.session = None
@@ -120,6 +132,10 @@ class GraderState:
                 backend, cfg["submission_dir"], limits=self.limits, gpu=bool(cfg.get("gpu")), image=cfg.get("image")
             )
             self.root = StudentRoot(self.session)
+
+    @property
+    def submission(self) -> Submission:
+        return Submission(self.cfg["submission_dir"], None if self.session is None else self.root)
 
     def write(self, record: dict) -> None:
         self.results.write(json.dumps(record) + "\n")
@@ -141,6 +157,7 @@ class GraderState:
 
     @pytest.hookimpl(trylast=True)
     def pytest_collection_modifyitems(self, session, config, items) -> None:
+        items[:] = order_by_needs(items)
         checks = []
         for item in items:
             marker = item.get_closest_marker("points")
@@ -165,6 +182,25 @@ class GraderState:
                 reason = f"the submission's total time limit ({self.limits.total_timeout:g} s) was reached"
         if self.session is not None:
             self.session.set_timeout(seconds, reason)
+        self.started[item.nodeid] = time.monotonic()
+        unmet = [n for n in needed_checks(item) if not self.passed_by_name.get(n, False)]
+        if unmet:
+            self.unmet[item.nodeid] = unmet
+            pytest.skip("prerequisite failed")
+        banned = forbidden_modules(item)
+        if banned:
+            found = banned_imports(self.submission.imports(), banned)
+            if found:
+                raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
+
+    @pytest.hookimpl(hookwrapper=True)
+    def pytest_runtest_call(self, item):
+        outcome = yield
+        banned = forbidden_modules(item)
+        if banned and self.session is not None and outcome.excinfo is None:
+            found = banned_imports(self.submission.loaded_modules(), banned)
+            if found:
+                raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -179,7 +215,11 @@ class GraderState:
         yield
         info = self.checks.get(item.nodeid) or {"id": self.check_id(item), "max_points": 1.0}
         status, detail = self.classify(item)
+        ok, base = status == "passed", getattr(item, "originalname", item.name)
+        self.passed_by_name[item.name] = ok
+        self.passed_by_name[base] = self.passed_by_name.get(base, True) and ok  # all parameters
         doc = getattr(getattr(item, "function", None), "__doc__", None)
+        started = self.started.get(item.nodeid)
         self.write({
             "event": "check",
             "id": info["id"],
@@ -187,12 +227,15 @@ class GraderState:
             "points": info["max_points"] if status == "passed" else 0.0,
             "max_points": info["max_points"],
             "message": check_message(item.name, doc, detail if status != "passed" else ""),
+            "seconds": round(time.monotonic() - started, 4) if started is not None else 0.0,
         })
 
     def classify(self, item) -> tuple[str, str]:
         when, outcome, excinfo = self.outcomes.get(item.nodeid, ("call", "failed", None))
         if item.nodeid in self.not_reached:
             return "timeout", "not run: the submission's total time limit was reached"
+        if item.nodeid in self.unmet:
+            return "failed", "not run: needs " + ", ".join(self.unmet[item.nodeid])
         if outcome == "passed":
             return "passed", ""
         exc = excinfo.value if excinfo is not None else None
@@ -224,6 +267,44 @@ class GraderState:
         self.results.close()
 
 
+def needed_checks(item) -> list[str]:
+    """Names given to ``@pytest.mark.needs`` on ``item`` (and its class / module)."""
+    return [str(n) for m in item.iter_markers("needs") for n in m.args]
+
+
+def forbidden_modules(item) -> list[str]:
+    """Modules banned by ``@pytest.mark.forbid_imports`` on ``item`` (and its class / module)."""
+    return [str(n) for m in item.iter_markers("forbid_imports") for n in m.args]
+
+
+def order_by_needs(items: list) -> list:
+    """``items`` in their order, except that a check runs after the checks it needs.
+
+    A stable depth-first topological order; a cycle or an unknown name is left as is (the
+    check then reports ``not run: needs ...``).
+    """
+    by_name: dict[str, list] = {}
+    for it in items:
+        by_name.setdefault(getattr(it, "originalname", it.name), []).append(it)
+        by_name.setdefault(it.name, []).append(it)
+    ordered, placed, active = [], set(), set()
+
+    def place(it) -> None:
+        if id(it) in placed or id(it) in active:
+            return
+        active.add(id(it))
+        for name in needed_checks(it):
+            for dep in by_name.get(name, []):
+                place(dep)
+        active.discard(id(it))
+        placed.add(id(it))
+        ordered.append(it)
+
+    for it in items:
+        place(it)
+    return ordered
+
+
 def _state(request) -> GraderState:
     state = request.config.pluginmanager.get_plugin("grader-state")
     if state is None:
@@ -234,6 +315,8 @@ def _state(request) -> GraderState:
 def pytest_configure(config) -> None:
     config.addinivalue_line("markers", "points(n): points this check is worth (default 1)")
     config.addinivalue_line("markers", "timeout(seconds): wall-clock limit of this check")
+    config.addinivalue_line("markers", "needs(*checks): run only when these checks passed")
+    config.addinivalue_line("markers", "forbid_imports(*modules): the submission must not import these")
     path = os.environ.get(CONFIG_ENV)
     if path and config.pluginmanager.get_plugin("grader-state") is None:
         with open(path, encoding="utf-8") as fh:
@@ -250,3 +333,15 @@ def student(request):
 def hidden_seed(request) -> int:
     """The secret seed of the hidden data (trusted side only)."""
     return int(_state(request).cfg.get("seed", 0))
+
+
+@pytest.fixture
+def hidden_rng(request, hidden_seed):
+    """A fresh generator per check, from the hidden seed and the check's name."""
+    return rng_for(hidden_seed, request.node.name)
+
+
+@pytest.fixture(scope="session")
+def submission(request) -> Submission:
+    """The submitted files, read-only (source, static imports, import bans)."""
+    return _state(request).submission
