@@ -109,6 +109,79 @@ def grade(
             typer.echo(f"graded {graded} submission(s), {failed} not graded, {doc['already_graded']} already graded")
 
 
+# -- instructor: a course of one's own ---------------------------------------------------------
+@app.command()
+def init(
+    directory: Path = typer.Argument(..., help="Folder of the new course (absent or empty)."),
+    name: Optional[str] = typer.Option(None, "--name", help="Course name (default: from the folder name)."),
+    example: bool = typer.Option(True, "--example/--no-example", help="Add the small example assignment."),
+) -> None:
+    """Create a course: commented course.toml, secret (.course-secret, 0600), .gitignore, assignments/."""
+    from course.authoring import init_course
+
+    root = init_course(directory, name=name, example=example)
+    typer.echo(f"created course in {root}")
+    typer.echo("  .course-secret   the secret of the hidden data: keep it, never commit it (it is in .gitignore)")
+    typer.echo(f"next: cd {root} && course validate example   (or: course new ASSIGNMENT, course add trees)")
+
+
+@app.command()
+def new(
+    assignment: str = typer.Argument(..., help="New assignment id (lower-case letters, digits, '-', '_')."),
+    title: Optional[str] = typer.Option(None, "--title", help="Title shown to students."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Scaffold a new assignment: assignment.toml, solution, public and hidden checks, data.py, README."""
+    from course.authoring import new_assignment
+
+    path = new_assignment(config=_config(course_dir), assignment_id=assignment, title=title)
+    typer.echo(f"created {path}; edit it, then run `course validate {assignment}`")
+
+
+@app.command()
+def add(
+    assignment: str = typer.Argument(..., help="One of the kit's assignments (e.g. 'trees')."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Copy one of the kit's assignments into this course, with the reference files it needs."""
+    from course.authoring import add_kit_assignment
+
+    path = add_kit_assignment(config=_config(course_dir), assignment_id=assignment)
+    typer.echo(f"added {assignment} to {path}")
+
+
+@app.command()
+def validate(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    seeds: int = typer.Option(3, "--seeds", help="Hidden seeds the solution is graded on (full marks on each)."),
+    sandbox: Optional[str] = typer.Option(None, help="auto | docker | bwrap | none (default: course.toml)."),
+    workers: Optional[int] = typer.Option(None, "-j", "--workers", help="Submissions graded in parallel."),
+    json_out: Optional[str] = typer.Option(None, "--json", help="Also write the report as JSON ('-' = stdout)."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Check an assignment before release: the solution scores full marks on N hidden seeds,
+    the stub and stub + constants score 0, two runs agree; per-check times."""
+    from course.validate import validate as do_validate
+
+    echo = typer.echo if json_out != "-" else (lambda *_: None)
+    report = do_validate(config=_config(course_dir), assignment_id=assignment, seeds=seeds, sandbox=sandbox,
+                         workers=workers, echo=echo)
+    if json_out:
+        _write_json(report, json_out)
+    if json_out != "-":
+        typer.echo(f"solution: {', '.join(f'{s:g}' for s in report['solution_scores'])} / {report['max_score']:g}"
+                   f"   stub: {report['stub_score']:g}"
+                   f"   stub + constants: {', '.join(f'{s:g}' for s in report['constant_scores'])}")
+        for name, secs in report["check_seconds"].items():
+            typer.echo(f"  {secs:7.2f} s  {name}")
+        typer.echo(f"slowest check: {report['slowest']}; all checks: {report['total_seconds']:.1f} s")
+        for p in report["problems"]:
+            typer.secho(f"problem: {p}", fg=typer.colors.RED, err=True)
+        typer.echo("valid" if report["ok"] else f"NOT valid: {len(report['problems'])} problem(s)")
+    if not report["ok"]:
+        raise typer.Exit(1)
+
+
 # -- instructor: release ----------------------------------------------------------------------
 @app.command()
 def release(
