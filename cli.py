@@ -156,16 +156,25 @@ def validate(
     seeds: int = typer.Option(3, "--seeds", help="Hidden seeds the solution is graded on (full marks on each)."),
     sandbox: Optional[str] = typer.Option(None, help="auto | docker | bwrap | none (default: course.toml)."),
     workers: Optional[int] = typer.Option(None, "-j", "--workers", help="Submissions graded in parallel."),
+    mutants: int = typer.Option(0, "--mutants", help="Also grade N mutants of the solution regions and print "
+                                "the mutation score and the survivors (0: skip).", min=0),
     json_out: Optional[str] = typer.Option(None, "--json", help="Also write the report as JSON ('-' = stdout)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
     """Check an assignment before release: the solution scores full marks on N hidden seeds,
-    the stub and stub + constants score 0, two runs agree; per-check times."""
+    the stub and stub + constants score 0, two runs agree; per-check times; optionally the
+    mutation score of the hidden checks (assignments/ID/mutants.toml records equivalent mutants)."""
     from course.validate import validate as do_validate
 
     echo = typer.echo if json_out != "-" else (lambda *_: None)
-    report = do_validate(config=_config(course_dir), assignment_id=assignment, seeds=seeds, sandbox=sandbox,
+    config = _config(course_dir)
+    report = do_validate(config=config, assignment_id=assignment, seeds=seeds, sandbox=sandbox,
                          workers=workers, echo=echo)
+    if mutants:
+        from course.mutants import mutation_score
+
+        report["mutation"] = mutation_score(config=config, assignment_id=assignment, n=mutants, sandbox=sandbox,
+                                            workers=workers)
     if json_out:
         _write_json(report, json_out)
     if json_out != "-":
@@ -175,6 +184,12 @@ def validate(
         for name, secs in report["check_seconds"].items():
             typer.echo(f"  {secs:7.2f} s  {name}")
         typer.echo(f"slowest check: {report['slowest']}; all checks: {report['total_seconds']:.1f} s")
+        if "mutation" in report:
+            mu = report["mutation"]
+            typer.echo(f"mutation score: {mu['score']:.2f} ({len(mu['killed'])} killed, {len(mu['survivors'])} "
+                       f"survived, {len(mu['equivalent'])} equivalent, of {mu['mutants']})")
+            for row in mu["survivors"]:
+                typer.echo(f"  survivor: {row['id']}")
         for p in report["problems"]:
             typer.secho(f"problem: {p}", fg=typer.colors.RED, err=True)
         typer.echo("valid" if report["ok"] else f"NOT valid: {len(report['problems'])} problem(s)")
