@@ -84,6 +84,7 @@ class Assignment:
             gpu=self.gpu,
             seed=self.hidden_seed(),
             gates=() if public else self.gates,
+            public=public,
         )
 
 

@@ -92,7 +92,15 @@ def student_context(*, assignment_id: str | None, directory: Path, course_dir: P
             assignment=man["assignment"], student_files=tuple(man["student_files"]), due=due,
             exchange=Path(man["exchange"]), tests_dir=directory / "tests", seed=int(man.get("seed", 0)), config=cfg,
         )
-    config = load_config(course_dir if course_dir is not None else find_course_root(directory))
+    if course_dir is None:
+        try:
+            course_dir = find_course_root(directory)
+        except CourseError:
+            raise CourseError(
+                f"{Path(directory).resolve()} is not a release folder (no {MANIFEST}): run this in the folder "
+                f"of your assignment that holds {MANIFEST} (where its README.md is), or pass --dir FOLDER"
+            ) from None
+    config = load_config(course_dir)
     if not assignment_id:
         raise CourseError(f"no {MANIFEST} in {directory}: name the assignment (course check ASSIGNMENT)")
     asg = load_assignment(config, assignment_id)

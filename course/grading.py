@@ -201,5 +201,5 @@ def check_public(*, assignment_id: str | None, directory: Path, course_dir: Path
         raise CourseError(f"missing file {', '.join(missing)} in {directory}")
     limits = load_assignment(ctx.config, ctx.assignment).limits if ctx.config else None
     spec = GradingSpec(assignment=ctx.assignment, tests_dir=ctx.tests_dir, student_files=ctx.student_files,
-                       seed=ctx.seed, **({"limits": limits} if limits else {}))
+                       seed=ctx.seed, public=True, **({"limits": limits} if limits else {}))
     return _run_engine(spec, [Path(directory)], sandbox=sandbox, workers=1, progress=None)

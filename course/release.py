@@ -17,7 +17,8 @@ folder renamed into place at the end; nothing half-written on failure)::
 
     <out>/
       <student files>        stubs (or the full solution with ``solution=True``)
-      tests/                 public checks only (never hidden/)
+      tests/                 public checks only (never hidden/), with a conftest.py so
+                             that plain ``pytest`` works in the release folder
       data/                  training data from data.py ``release_data(course seed)``
       README.md              rendered from README.md.j2
       <id>.ipynb             the notebook, if the assignment has one
@@ -287,6 +288,8 @@ def release(*, config: CourseConfig, assignment_id: str, out: Path, solution: bo
         for f in asg.files:
             (tmp / f.name).write_text(_student_text(asg, f.name, f.reference, solution))
         _copy_public_tests(asg, tmp / "tests")
+        if (tmp / "tests").is_dir() and not (tmp / "tests" / "conftest.py").exists():
+            shutil.copyfile(TEMPLATES / "release_conftest.py", tmp / "tests" / "conftest.py")
         data_files = write_release_data(asg, config.seed, tmp / "data")
         (tmp / "README.md").write_text(render_readme(asg, config, data_files=data_files))
         notebook = asg.path / f"{asg.id}.ipynb"

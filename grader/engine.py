@@ -97,6 +97,7 @@ def _run_checks(spec: GradingSpec, submission_dir: Path, work: Path, backend: st
         "gpu": spec.gpu != "none",
         "image": spec.image,
         "seed": int(spec.seed),
+        "public": bool(spec.public),
         "total_deadline": time.time() + float(spec.limits.total_timeout),
     }
     config_path = work / "config.json"

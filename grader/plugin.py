@@ -226,7 +226,8 @@ class GraderState:
             "status": status,
             "points": info["max_points"] if status == "passed" else 0.0,
             "max_points": info["max_points"],
-            "message": check_message(item.name, doc, detail if status != "passed" else ""),
+            # a passed check carries its name only: docstrings often describe the failure
+            "message": check_message(item.name, doc, detail) if status != "passed" else item.name,
             "seconds": round(time.monotonic() - started, 4) if started is not None else 0.0,
         })
 
@@ -253,7 +254,8 @@ class GraderState:
         if isinstance(exc, Fail):
             return "failed", _cap(str(exc))
         if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # incl. pytest.raises' DID NOT RAISE
-            return "failed", ""
+            # public checks are the student's own to read: show the assertion and its values
+            return "failed", _cap(assertion_text(exc)) if self.cfg.get("public") else ""
         if exc is not None and self.session is None:  # in-process baseline: raw exceptions
             return "error", _cap(f"your code raised {type(exc).__name__}: {exc}")
         name = type(exc).__name__ if exc is not None else "an error"
@@ -265,6 +267,12 @@ class GraderState:
             self.write({"event": "output", "text": self.session.output_text(), "starts": self.session.starts})
         self.write({"event": "finished", "exitstatus": int(exitstatus)})
         self.results.close()
+
+
+def assertion_text(exc: BaseException) -> str:
+    """A failed assertion as pytest explains it (``assert 0.69 < 1e-12``, with values)."""
+    text = str(exc).strip()
+    return " / ".join(line.strip() for line in text.splitlines()[:6] if line.strip()) or type(exc).__name__
 
 
 def needed_checks(item) -> list[str]:

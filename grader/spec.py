@@ -67,6 +67,9 @@ class GradingSpec:
         never to the sandbox.
     image : str
         Docker image the docker backend runs the worker in.
+    public : bool
+        Public checks (``course check``): a failed assertion shows its values, which hidden
+        checks never do.
     gates : tuple of str
         Gating checks (names such as ``"test_api"``, or full check ids): when one of them
         does not pass, the submission scores 0 (its checks are still reported).
@@ -80,6 +83,7 @@ class GradingSpec:
     seed: int = 0
     image: str = DEFAULT_IMAGE
     gates: tuple[str, ...] = ()
+    public: bool = False
 
     def __post_init__(self) -> None:
         if self.gpu not in GPU_MODES:

@@ -94,7 +94,8 @@ def test_notebook_regions_hidden_tests_and_outputs_are_cleared():
 def test_release_layout_stub_and_data(config, tmp_path):
     out = release(config=config, assignment_id="toy", out=tmp_path / "rel")
     names = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
-    assert names == [".assignment.json", "README.md", "data/extra.npz", "data/train.csv", "tests/test_public.py",
+    assert names == [".assignment.json", "README.md", "data/extra.npz", "data/train.csv", "tests/conftest.py",
+                     "tests/test_public.py",
                      "toy.ipynb", "toy.py"]
     nb_text = (out / "toy.ipynb").read_text()
     assert "x.mean() * 17" not in nb_text and "notebook_answer == 34.0" not in nb_text and "34.0" not in nb_text
