@@ -15,8 +15,7 @@ COLUMNS = ["student", "assignment", "status", "score", "max_score", "late_days",
 
 def grade_rows(*, config: CourseConfig, assignment_id: str | None = None, checks: bool = False) -> list[dict]:
     """One row per (student on the roster, assignment with collected submissions)."""
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         ids = [a.id for a in book.assignments()]
         if assignment_id is not None:
             if assignment_id not in ids:
@@ -34,8 +33,6 @@ def grade_rows(*, config: CourseConfig, assignment_id: str | None = None, checks
                     row["submitted_at"] = fg.submission.submitted.isoformat() if fg.submission else None
                 rows.append(row)
         return rows
-    finally:
-        book.close()
 
 
 def export(*, config: CourseConfig, fmt: str = "csv", out: Path | None = None) -> str:

@@ -55,11 +55,8 @@ def write_feedback(*, config: CourseConfig, assignment_id: str, out: Path | None
     """
     asg = load_assignment(config, assignment_id)
     out = Path(out) if out else config.root / "feedback" / asg.id
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         rows = [fg for fg in final_grades(book, config, asg.id) if fg.submission is not None]
-    finally:
-        book.close()
     if not rows:
         raise CourseError(f"no collected submissions for {asg.id!r}; nothing to report")
     try:
