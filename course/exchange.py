@@ -236,6 +236,10 @@ def submit(*, assignment_id: str | None, student_id: str, directory: Path, cours
         with _quiet():
             os.unlink(tmp)
         raise
+    from course.feedback_exchange import write_receipt
+
+    write_receipt(directory, assignment=ctx.assignment, student=student_id, content_hash=digest,
+                  submitted_at=now.isoformat())
     return {"path": str(final), "content_hash": digest, "submitted_at": now.isoformat(), "late_seconds": late}
 
 
