@@ -83,12 +83,17 @@ def grade(
     sandbox: Optional[str] = typer.Option(None, help="auto | docker | bwrap | none (default: course.toml)."),
     workers: Optional[int] = typer.Option(None, "--workers", "-j", min=1, help="Submissions graded in parallel."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Write the results as JSON to this file ('-' = stdout)."),
+    regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions that already have a grade "
+                                 "(every grade is kept: see `course history`; the latest graded one counts)."),
+    student: Optional[str] = typer.Option(None, "--student", help="Only this student's latest submission."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
     """Grade submissions with the hidden checks, student code in a sandbox."""
     from course.grading import grade_adhoc, grade_collected
 
     config = _config(course_dir)
+    if paths and (regrade or student):
+        raise CourseError("--regrade and --student apply to collected submissions; drop the paths")
     if paths:
         doc = grade_adhoc(config=config, assignment_id=assignment, paths=list(paths), sandbox=sandbox, workers=workers,
                           progress=json_out != "-")
@@ -100,7 +105,7 @@ def grade(
                 typer.echo(f"{s['path']}: {score}" + (f"  ({s['error']})" if s["error"] else ""))
     else:
         doc = grade_collected(config=config, assignment_id=assignment, sandbox=sandbox, workers=workers,
-                              progress=json_out != "-")
+                              progress=json_out != "-", regrade=regrade, student=student)
         if json_out:
             _write_json(doc, json_out)
         if json_out != "-":
@@ -290,6 +295,21 @@ def roster_import(
     typer.echo(f"imported {added} new, {updated} updated student(s)")
 
 
+@roster_app.command("remove")
+def roster_remove(
+    student: str = typer.Argument(..., help="Student id."),
+    force: bool = typer.Option(False, "--force", help="Also delete their submissions, grades, adjustments, "
+                               "extensions and manual points from the gradebook (collected files stay on disk)."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Remove a student (refused if they have submissions, unless --force)."""
+    from course.roster import remove_student
+
+    counts = remove_student(config=_config(course_dir), student_id=student, force=force)
+    gone = ", ".join(f"{n} {k}" for k, n in counts.items() if n)
+    typer.echo(f"removed {student}" + (f" and their {gone}" if gone else ""))
+
+
 @roster_app.command("list")
 def roster_list(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -330,24 +350,50 @@ def collect(
 
 @app.command()
 def feedback(
-    assignment: str = typer.Argument(..., help="Assignment id."),
-    out: Optional[Path] = typer.Option(None, "--out", help="Folder (default: <course>/feedback/<assignment>)."),
+    assignment: Optional[str] = typer.Argument(None, help="Assignment id (with --fetch: default the release folder's)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder (default: <course>/feedback/<assignment>; "
+                                       "with --fetch: <dir>/feedback)."),
+    release: bool = typer.Option(False, "--release", help="Also hand each report to its student through the "
+                                 "exchange (exchange/feedback/<assignment>/, not listable by students)."),
+    fetch: bool = typer.Option(False, "--fetch", help="Student: copy the released report on your latest submission."),
+    student: Optional[str] = typer.Option(None, "--student", help="With --fetch: your student id."),
+    directory: Path = typer.Option(Path("."), "--dir", help="With --fetch: your release folder (default: here)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
-    """Write per-student feedback reports (HTML and Markdown)."""
+    """Write per-student feedback reports (HTML and Markdown); --release hands them out, --fetch gets yours."""
+    if fetch:
+        from course.feedback_exchange import fetch_feedback
+
+        if not student:
+            raise CourseError("--fetch needs --student (your student id)")
+        paths = fetch_feedback(assignment_id=assignment, student_id=student, directory=directory,
+                               course_dir=course_dir, out=out)
+        typer.echo("\n".join(f"fetched {p}" for p in paths))
+        return
     from course.feedback import write_feedback
 
-    paths = write_feedback(config=_config(course_dir), assignment_id=assignment, out=out)
+    if not assignment:
+        raise CourseError("name the assignment: course feedback ASSIGNMENT")
+    config = _config(course_dir)
+    paths = write_feedback(config=config, assignment_id=assignment, out=out)
     typer.echo(f"wrote {len(paths)} report file(s) to {paths[0].parent}")
+    if release:
+        from course.feedback_exchange import release_feedback
+
+        released = release_feedback(config=config, assignment_id=assignment, reports=paths[0].parent)
+        typer.echo(f"released {len(released)} report(s) to {config.exchange_path / 'feedback' / assignment}; "
+                   f"students run: course feedback --fetch --student ID")
 
 
 @app.command()
 def export(
-    fmt: str = typer.Option("csv", "--format", help="csv | json"),
-    out: Optional[Path] = typer.Option(None, "--out", help="File to write (default: stdout)."),
+    fmt: str = typer.Option("csv", "--format", help="csv (one row per student and assignment) | json (with checks) "
+                            "| lms (one row per student with name and e-mail, one column per assignment, for a "
+                            "Canvas or Moodle CSV import: match students on e-mail or id; blank = not graded yet)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="File to write, its folder created (default: stdout)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
-    """Export the final grades (one row per student and assignment)."""
+    """Export the final grades (CSV, JSON or an LMS gradebook CSV)."""
     from course.export import export as do_export
 
     text = do_export(config=_config(course_dir), fmt=fmt, out=out)
@@ -371,23 +417,111 @@ def gradebook(
 @app.command()
 def adjust(
     assignment: str = typer.Argument(..., help="Assignment id."),
-    student: str = typer.Option(..., "--student", help="Student id."),
-    points: float = typer.Option(..., "--points", help="Points to add (negative to subtract)."),
-    reason: str = typer.Option(..., "--reason", help="Why (shown in the student's feedback)."),
+    student: Optional[str] = typer.Option(None, "--student", help="Student id (with --list: only theirs)."),
+    points: Optional[float] = typer.Option(None, "--points", help="Points to add (negative to subtract)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why (shown in the student's feedback)."),
+    refund: bool = typer.Option(False, "--refund", help="A refund of the late penalty: worth at most the penalty "
+                                "(so never more than the maximum after an on-time resubmission); shown as a net penalty."),
+    list_: bool = typer.Option(False, "--list", help="List the adjustments (id, student, points, reason)."),
+    remove: Optional[int] = typer.Option(None, "--remove", help="Delete the adjustment with this id (see --list)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
-    """Adjust a student's points by hand, with a reason."""
-    from course.assignment import load_assignment
-    from course.gradebook import open_gradebook
+    """Adjust a student's points by hand, with a reason; --list and --remove manage them."""
+    from course.history import add_adjustment, list_adjustments, remove_adjustment
 
     config = _config(course_dir)
-    load_assignment(config, assignment)
-    book = open_gradebook(config)
-    try:
-        book.add_adjustment(student_id=student, assignment_id=assignment, points=points, reason=reason)
-    finally:
-        book.close()
-    typer.echo(f"adjusted {student} on {assignment} by {points:+g} ({reason})")
+    if list_:
+        rows = list_adjustments(config=config, assignment_id=assignment, student_id=student)
+        for r in rows:
+            typer.echo(f"{r['id']:>4}  {r['created_at']}  {r['student']:<16} {r['points']:+g}"
+                       f"{'  (penalty refund)' if r['refund'] else ''}  {r['reason']}")
+        if not rows:
+            typer.echo(f"no adjustments on {assignment}")
+        return
+    if remove is not None:
+        r = remove_adjustment(config=config, assignment_id=assignment, adjustment_id=remove)
+        typer.echo(f"removed adjustment {r['id']} ({r['student']}, {r['points']:+g}, {r['reason']})")
+        return
+    if student is None or points is None or reason is None:
+        raise CourseError("adjusting needs --student, --points and --reason (or use --list / --remove ID)")
+    new_id = add_adjustment(config=config, assignment_id=assignment, student_id=student, points=points,
+                            reason=reason, refund=refund)
+    typer.echo(f"adjusted {student} on {assignment} by {points:+g} ({reason}); id {new_id}")
+
+
+@app.command()
+def extend(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    student: str = typer.Option(..., "--student", help="Student id."),
+    days: float = typer.Option(..., "--days", help="Extra days after the due date (0 revokes)."),
+    reason: str = typer.Option("", "--reason", help="Why (kept in the gradebook)."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Give a student extra days at any time (the latest extend wins over course.toml); lateness is recomputed."""
+    from course.history import extend as do_extend
+
+    do_extend(config=_config(course_dir), assignment_id=assignment, student_id=student, days=days, reason=reason)
+    typer.echo(f"{student} has {days:g} extra day(s) on {assignment}")
+
+
+@app.command()
+def history(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    student: str = typer.Option(..., "--student", help="Student id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """List every grade of a student's submissions (time, status, score, submission); * marks the one that counts."""
+    from course.history import grade_history
+
+    rows = grade_history(config=_config(course_dir), assignment_id=assignment, student_id=student)
+    if as_json:
+        _write_json(rows, "-")
+        return
+    if not rows:
+        typer.echo(f"no grades for {student} on {assignment}")
+    for r in rows:
+        score = f"{r['score']:g}/{r['max_score']:g}" if r["status"] == "graded" else f"({r['error']})"
+        typer.echo(f"{'*' if r['counts'] else ' '} {r['graded_at']}  {r['status']:<10} {score:<12} "
+                   f"submission {r['submission']} ({r['content_hash'][:12]}, submitted {r['submitted_at']})")
+
+
+@app.command()
+def stats(
+    assignment: str = typer.Argument(..., help="Assignment id."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder for index.html and scores.png "
+                                       "(default: <course>/stats/<assignment>)."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Per-check pass rates, score histogram and most common failures: a table and an HTML page with a plot."""
+    from course.stats import write_stats
+
+    table, page = write_stats(config=_config(course_dir), assignment_id=assignment, out=out)
+    typer.echo(table)
+    typer.echo(f"\nwrote {page}")
+
+
+@app.command()
+def manual(
+    assignment: str = typer.Argument(..., help="Assignment id (its assignment.toml has [[rubric]] items)."),
+    export_to: Optional[Path] = typer.Option(None, "--export", help="Write a grading sheet: one row per student "
+                                             "and rubric item, points blank until entered."),
+    import_from: Optional[Path] = typer.Option(None, "--import", help="Read a filled-in sheet (all rows or none; "
+                                               "points within 0..max; blank points are skipped)."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Grade written answers (rubric items) by hand through a CSV sheet."""
+    from course.manual import export_sheet, import_sheet
+
+    if (export_to is None) == (import_from is None):
+        raise CourseError("use exactly one of --export SHEET.csv or --import SHEET.csv")
+    config = _config(course_dir)
+    if export_to is not None:
+        n = export_sheet(config=config, assignment_id=assignment, out=export_to)
+        typer.echo(f"wrote {n} row(s) to {export_to}")
+    else:
+        n = import_sheet(config=config, assignment_id=assignment, path=import_from)
+        typer.echo(f"stored {n} manual grade(s) for {assignment}")
 
 
 @app.command()

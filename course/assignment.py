@@ -21,6 +21,14 @@ Layout of an assignment folder::
     [[files]]
     name = "trees.py"                # what the student submits
     reference = "reference/tree.py"  # stub generated from it by stripping solutions
+    [[rubric]]                       # optional: written answers, graded by hand (course manual)
+    id = "q1"
+    points = 2
+    prompt = "Why does the forest overfit less than one deep tree?"
+
+Final grade: ``clamp(checks + rubric - late penalty + adjustments, 0, max)`` where ``max`` is
+the checks' points plus the rubric's.  ``max_bonus = N`` (default 0) lets adjustments take
+a grade up to N points above that maximum (bonus points).
 """
 from __future__ import annotations
 
@@ -45,6 +53,15 @@ class StudentFile:
 
 
 @dataclass(frozen=True)
+class RubricItem:
+    """A written answer graded by hand: ``[[rubric]] id, points, prompt``."""
+
+    id: str
+    points: float
+    prompt: str = ""
+
+
+@dataclass(frozen=True)
 class Assignment:
     id: str
     path: Path
@@ -55,6 +72,8 @@ class Assignment:
     limits: Limits = Limits()
     course: CourseConfig | None = None
     gates: tuple[str, ...] = ()
+    rubric: tuple[RubricItem, ...] = ()
+    max_bonus: float = 0.0
 
     @property
     def student_files(self) -> tuple[str, ...]:
@@ -127,6 +146,10 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
     gates = raw.get("gates", [])
     if not isinstance(gates, list) or not all(isinstance(g, str) and g for g in gates):
         raise CourseError(f"{toml_path}: gates must be a list of check names, got {gates!r}")
+    rubric = _rubric(raw.get("rubric", []), toml_path)
+    max_bonus = raw.get("max_bonus", 0)
+    if isinstance(max_bonus, bool) or not isinstance(max_bonus, (int, float)) or max_bonus < 0:
+        raise CourseError(f"{toml_path}: max_bonus must be a number >= 0, got {max_bonus!r}")
     due = config.due.get(assignment_id) or (
         _as_datetime(raw["due"], f"{toml_path}: due") if "due" in raw else None
     )
@@ -140,4 +163,31 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
         limits=Limits(**raw.get("limits", {})),
         course=config,
         gates=tuple(gates),
+        rubric=rubric,
+        max_bonus=float(max_bonus),
     )
+
+
+def _rubric(raw, toml_path: Path) -> tuple[RubricItem, ...]:
+    if not isinstance(raw, list):
+        raise CourseError(f"{toml_path}: rubric must be a list of [[rubric]] tables")
+    items, seen = [], set()
+    for i, r in enumerate(raw):
+        where = f"{toml_path}: rubric[{i}]"
+        if not isinstance(r, dict):
+            raise CourseError(f"{where}: expected a table with id, points, prompt")
+        unknown = sorted(set(r) - {"id", "points", "prompt"})
+        if unknown:
+            raise CourseError(f"{where}: unknown key(s) {', '.join(unknown)}; known: id, points, prompt")
+        rid, pts, prompt = r.get("id"), r.get("points"), r.get("prompt", "")
+        if not isinstance(rid, str) or not ID_RE.match(rid):
+            raise CourseError(f"{where}.id must be a short id (lowercase letters, digits, '_', '-'), got {rid!r}")
+        if rid in seen:
+            raise CourseError(f"{where}.id: duplicate rubric id {rid!r}")
+        if isinstance(pts, bool) or not isinstance(pts, (int, float)) or not pts > 0:
+            raise CourseError(f"{where}.points must be a number > 0, got {pts!r}")
+        if not isinstance(prompt, str):
+            raise CourseError(f"{where}.prompt must be text, got {prompt!r}")
+        seen.add(rid)
+        items.append(RubricItem(id=rid, points=float(pts), prompt=prompt))
+    return tuple(items)

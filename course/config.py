@@ -80,6 +80,68 @@ def _as_datetime(value, where: str) -> datetime:
     return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
 
 
+#: ``[course]`` keys and the types they take.
+COURSE_KEYS: dict[str, tuple[type, ...]] = {
+    "name": (str,), "seed": (int,), "hidden_seed": (int,), "assignments": (str,), "exchange": (str,),
+    "gradebook": (str,), "sandbox": (str,), "workers": (int,),
+}
+#: ``[late]`` keys and their types.
+LATE_KEYS: dict[str, tuple[type, ...]] = {"per_day": (int, float), "max_fraction": (int, float),
+                                          "cutoff_days": (int, float)}
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    return "a number" if float in types else {int: "an integer", str: "a string"}[types[0]]
+
+
+def validate_raw(raw: dict, *, assignments_root: Path) -> list[str]:
+    """Every problem in a parsed course.toml: unknown keys, bad types, entries for unknown
+    assignments (``[due]``, ``[extensions]``; checked when the assignments folder exists)."""
+    problems: list[str] = []
+
+    def typed(section: str, table, spec: dict[str, tuple[type, ...]]) -> None:
+        if not isinstance(table, dict):
+            problems.append(f"[{section}] must be a table")
+            return
+        for key, value in table.items():
+            if key not in spec:
+                problems.append(f"unknown key {section}.{key} (known: {', '.join(spec)})")
+            elif isinstance(value, bool) or not isinstance(value, spec[key]):
+                problems.append(f"{section}.{key} must be {_type_name(spec[key])}, got {value!r}")
+
+    typed("course", raw.get("course", {}), COURSE_KEYS)
+    typed("late", raw.get("late", {}), LATE_KEYS)
+    known = None
+    if assignments_root.is_dir():
+        known = sorted(d.name for d in assignments_root.iterdir() if (d / "assignment.toml").is_file())
+
+    def assignment_key(section: str, aid: str) -> None:
+        if known is not None and aid not in known:
+            problems.append(f"{section}.{aid}: no assignment {aid!r} (known: {', '.join(known) or 'none'})")
+
+    due = raw.get("due", {})
+    if not isinstance(due, dict):
+        problems.append("[due] must be a table of assignment = date-time")
+    else:
+        for aid, value in due.items():
+            assignment_key("due", aid)
+            if not isinstance(value, (str, datetime)):
+                problems.append(f"due.{aid} must be a date-time, got {value!r}")
+    ext = raw.get("extensions", {})
+    if not isinstance(ext, dict):
+        problems.append("[extensions] must hold [extensions.<assignment>] tables")
+    else:
+        for aid, table in ext.items():
+            assignment_key("extensions", aid)
+            if not isinstance(table, dict):
+                problems.append(f"extensions.{aid} must be a table of student = days")
+                continue
+            for sid, days in table.items():
+                if isinstance(days, bool) or not isinstance(days, (int, float)) or days < 0:
+                    problems.append(f"extensions.{aid}.{sid} must be a number of days >= 0, got {days!r}")
+    return problems
+
+
 def load_config(root: Path | None = None) -> CourseConfig:
     """Read ``course.toml`` from ``root`` (or the nearest course above the cwd)."""
     root = find_course_root(root) if root is None or not (Path(root) / CONFIG_NAME).is_file() else Path(root).resolve()
@@ -93,6 +155,9 @@ def load_config(root: Path | None = None) -> CourseConfig:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CourseError(f"{path}: unknown section(s) {', '.join(unknown)}")
+    problems = validate_raw(raw, assignments_root=root / str(c.get("assignments", "assignments")))
+    if problems:
+        raise CourseError(f"{path}: " + "; ".join(problems))
     sandbox = c.get("sandbox", "auto")
     if sandbox not in SANDBOXES:
         raise CourseError(f"{path}: course.sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")

@@ -150,12 +150,9 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
     ensure_inbox(config.exchange_path, aid)
 
     echo("2. five students work and submit")
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         for sid, _ in STUDENTS:
             book.add_student(sid, name=sid.capitalize())
-    finally:
-        book.close()
     work = root / "students"
     names = asg.student_files
     dirs = {
@@ -191,13 +188,10 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
     echo(f"   {len(rep['collected'])} collected, {len(rep['rejected'])} rejected")
 
     echo("4. grade (hidden checks, student code in the sandbox)")
-    book = open_gradebook(config)
-    try:
-        owners: dict[str, list[str]] = {}
+    owners: dict[str, list[str]] = {}
+    with open_gradebook(config) as book:
         for sid, sub in book.latest_submissions(aid).items():
             owners.setdefault(str(Path(sub.path)), []).append(sid)
-    finally:
-        book.close()
 
     def shown(r: dict) -> None:
         who = ", ".join(sorted(owners.get(str(Path(r["path"])), ["?"])))
@@ -209,7 +203,6 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
     echo("5. feedback and export")
     reports = write_feedback(config=config, assignment_id=aid)
     export_dir = root / "export"
-    export_dir.mkdir(exist_ok=True)
     export(config=config, fmt="csv", out=export_dir / "grades.csv")
     export(config=config, fmt="json", out=export_dir / "grades.json")
     echo("")

@@ -111,13 +111,22 @@ def student_context(*, assignment_id: str | None, directory: Path, course_dir: P
 
 
 def extension_days(config: CourseConfig | None, assignment_id: str, student_id: str) -> float:
-    """Extra days ``[extensions.<assignment>] <student> = days`` in course.toml grants."""
+    """Extra days for a student: the latest ``course extend`` in the gradebook (when it is
+    readable here), else ``[extensions.<assignment>] <student> = days`` in course.toml."""
+    from course.gradebook import effective_extension_days
+
     if config is None:
         return 0.0
+    book = _readable_gradebook(config)
     try:
-        return float(config.extensions.get(assignment_id, {}).get(student_id, 0.0))
-    except (TypeError, ValueError, AttributeError) as exc:
-        raise CourseError(f"course.toml [extensions.{assignment_id}]: {exc}") from exc
+        return effective_extension_days(config, book, assignment_id, student_id)
+    except CourseError:
+        if book is None:
+            raise
+        return effective_extension_days(config, None, assignment_id, student_id)
+    finally:
+        if book is not None:
+            book.close()
 
 
 def deadline(due: datetime | None, config: CourseConfig | None, assignment_id: str, student_id: str) -> datetime | None:
@@ -235,6 +244,10 @@ def submit(*, assignment_id: str | None, student_id: str, directory: Path, cours
         with _quiet():
             os.unlink(tmp)
         raise
+    from course.feedback_exchange import write_receipt
+
+    write_receipt(directory, assignment=ctx.assignment, student=student_id, content_hash=digest,
+                  submitted_at=now.isoformat())
     return {"path": str(final), "content_hash": digest, "submitted_at": now.isoformat(), "late_seconds": late}
 
 
@@ -246,21 +259,29 @@ class _quiet:
         return exc[0] is not None and issubclass(exc[0], OSError)
 
 
-def _check_roster(config: CourseConfig, student_id: str) -> None:
-    """Refuse ids missing from a non-empty roster, when the gradebook is readable here."""
+def _readable_gradebook(config: CourseConfig):
+    """The course's gradebook if this user can read it, else None (the student side)."""
     from course.gradebook import Gradebook
 
     url = config.gradebook
     if url.startswith("sqlite:///"):
         db = Path(url[len("sqlite:///"):])
         if not db.is_file() or not os.access(db, os.R_OK):
-            return
+            return None
     try:
-        book = Gradebook(url)
-        try:
+        return Gradebook(url)
+    except CourseError:
+        return None
+
+
+def _check_roster(config: CourseConfig, student_id: str) -> None:
+    """Refuse ids missing from a non-empty roster, when the gradebook is readable here."""
+    book = _readable_gradebook(config)
+    if book is None:
+        return
+    try:
+        with book:
             ids = [s.id for s in book.students()]
-        finally:
-            book.close()
     except CourseError:
         return
     if ids and student_id not in ids:
@@ -348,20 +369,21 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
     Idempotent: archives already collected are skipped.  Each accepted archive is stored
     and recorded in its own transaction.  Returns ``collected`` (list of dicts: student,
     submitted_at, late_days, hash), ``skipped`` (count), ``rejected`` (list of
-    (file, reason)) and ``shared_content`` (students whose files are byte-identical).
+    (file, reason)) and ``shared_content`` (students whose latest submissions are byte-identical).
     """
     from sqlalchemy import select
 
     from course.assignment import load_assignment
     from course.catalog import count_points
-    from course.gradebook import Student, Submission, _naive, days_late, open_gradebook
+    from course.gradebook import (
+        Student, Submission, _naive, days_late, effective_extension_days, late_seconds_of, open_gradebook,
+    )
 
     asg = load_assignment(config, assignment_id)
     if not config.exchange_path.is_dir():
         raise CourseError(f"exchange {config.exchange_path} does not exist (nothing was submitted)")
     inbox = inbox_path(config.exchange_path, asg.id)
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         max_points = count_points(asg.hidden_tests) if asg.hidden_tests.is_dir() else 0.0
         book.ensure_assignment(asg.id, title=asg.title, max_points=max_points)
         with book.session() as s:
@@ -390,8 +412,7 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
                 claimed = _as_datetime(meta.get("submitted_at"), "submitted_at")
                 kernel = datetime.fromtimestamp(st.st_ctime, timezone.utc)
                 submitted = max(claimed, kernel)
-                limit = deadline(asg.due, config, asg.id, student)
-                late = max(0.0, (submitted - limit).total_seconds()) if limit else 0.0
+                late = late_seconds_of(submitted, asg.due, effective_extension_days(config, book, asg.id, student))
                 key = hashlib.sha256(f"{asg.id}\0{student}\0{digest}".encode()).hexdigest()
                 with book.session() as s:
                     if s.get(Student, student) is None:
@@ -411,9 +432,8 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
             except CourseError as exc:
                 report["rejected"].append((name, str(exc)))
         by_hash: dict[str, set[str]] = {}
-        for sub in book.submissions(asg.id):
+        for sub in book.latest_submissions(asg.id).values():  # a resubmission clears the warning
             by_hash.setdefault(sub.content_hash, set()).add(sub.student_id)
         report["shared_content"] = sorted(sorted(v) for v in by_hash.values() if len(v) > 1)
         return report
-    finally:
-        book.close()
+

@@ -13,7 +13,7 @@ import jinja2
 from course.assignment import load_assignment
 from course.config import CourseConfig
 from course.errors import CourseError
-from course.gradebook import FinalGrade, final_grades, late_fraction, open_gradebook
+from course.gradebook import FinalGrade, final_grades, open_gradebook
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -36,11 +36,15 @@ def report_context(fg: FinalGrade, *, title: str, course_name: str, config: Cour
             checks.append({"name": check_name(c.check_id), "status": c.status, "points": c.points,
                            "max_points": c.max_points, "message": c.message})
     sub = fg.submission
+    base = (fg.score if fg.status == "graded" else 0.0) + fg.manual
+    # a refunded penalty is shown net, never next to its refund
+    percent = 100 * fg.late_fraction if not fg.refund else (100 * fg.penalty / base if base else 0.0)
     return {
         "course": course_name, "assignment": fg.assignment_id, "title": title, "student": fg.student_id,
         "status": fg.status, "score": fg.score, "max_score": fg.max_score, "final": fg.final,
-        "late_days": fg.late_days, "penalty": fg.penalty,
-        "penalty_percent": 100 * late_fraction(sub.late_seconds, config.late) if sub else 0.0,
+        "final_max": fg.final_max, "manual": fg.manual, "items": fg.items,
+        "late_days": fg.late_days, "penalty": fg.penalty, "penalty_percent": round(percent, 2),
+        "waived": "; ".join(fg.refund_reasons) if fg.refund else "",
         "adjustment": fg.adjustment, "reasons": fg.reasons, "checks": checks,
         "error": fg.grade.error if fg.grade else None,
         "submitted_at": f"{sub.submitted_at:%Y-%m-%d %H:%M:%S} UTC" if sub else None,
@@ -55,11 +59,8 @@ def write_feedback(*, config: CourseConfig, assignment_id: str, out: Path | None
     """
     asg = load_assignment(config, assignment_id)
     out = Path(out) if out else config.root / "feedback" / asg.id
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         rows = [fg for fg in final_grades(book, config, asg.id) if fg.submission is not None]
-    finally:
-        book.close()
     if not rows:
         raise CourseError(f"no collected submissions for {asg.id!r}; nothing to report")
     try:

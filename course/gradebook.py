@@ -1,7 +1,13 @@
 """The gradebook: SQLAlchemy 2 ORM over SQLite (default, in the course dir) or any URL.
 
 Tables: students, assignments, submissions (unique key per student and content),
-grades (one per submission), check results, manual adjustments.
+grades (a history: many per submission, the latest graded one counts), check results,
+adjustments (a ``refund`` flag marks a refund of the late penalty), extensions (the latest
+per student and assignment counts), manual rubric points.
+
+Gradebooks created before grade history (``UNIQUE (submission_id)`` on grades, no
+``refund`` column) are migrated when opened: SQLite in one transaction after a backup
+copy ``<file>.bak-before-history``; other databases get an error naming the SQL to run.
 
 SQLite runs in WAL mode with a busy timeout; the grading code funnels every write through
 one thread (one writer).  A database another process keeps locked past the busy timeout
@@ -11,12 +17,13 @@ from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 from sqlalchemy import (
-    DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event, exc, select,
+    Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint, create_engine, event, exc,
+    inspect, select,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
@@ -74,8 +81,8 @@ class Submission(Base):
     source: Mapped[str] = mapped_column(Text, default="")  # inbox file it came from
     submitted_at: Mapped[datetime] = mapped_column(DateTime)
     collected_at: Mapped[datetime] = mapped_column(DateTime)
-    late_seconds: Mapped[float] = mapped_column(Float, default=0.0)
-    grade: Mapped["Grade | None"] = relationship(back_populates="submission", uselist=False)
+    late_seconds: Mapped[float] = mapped_column(Float, default=0.0)  # at collect time; shown lateness is recomputed
+    grades: Mapped[list["Grade"]] = relationship(back_populates="submission", order_by="Grade.id")
 
     @property
     def submitted(self) -> datetime:
@@ -83,17 +90,20 @@ class Submission(Base):
 
 
 class Grade(Base):
-    """The grader's result for one submission (``graded`` or ``not_graded``)."""
+    """One grading run's result for a submission (``graded`` or ``not_graded``).
+
+    A submission may have many (regrades are kept); :func:`effective_grade` says which counts.
+    """
 
     __tablename__ = "grades"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), unique=True)
+    submission_id: Mapped[int] = mapped_column(ForeignKey("submissions.id"), index=True)
     status: Mapped[str] = mapped_column(String(16))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     max_score: Mapped[float] = mapped_column(Float, default=0.0)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     graded_at: Mapped[datetime] = mapped_column(DateTime)
-    submission: Mapped[Submission] = relationship(back_populates="grade")
+    submission: Mapped[Submission] = relationship(back_populates="grades")
     checks: Mapped[list["CheckResult"]] = relationship(
         back_populates="grade", cascade="all, delete-orphan", order_by="CheckResult.id"
     )
@@ -122,6 +132,42 @@ class Adjustment(Base):
     points: Mapped[float] = mapped_column(Float)
     reason: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    #: A refund of the late penalty: never worth more than the current penalty.
+    refund: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Extension(Base):
+    """Extra days for one student on one assignment; the latest row counts."""
+
+    __tablename__ = "extensions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
+    assignment_id: Mapped[str] = mapped_column(String(64))
+    days: Mapped[float] = mapped_column(Float)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ManualPoints(Base):
+    """Points for one rubric item (a written answer), graded by hand."""
+
+    __tablename__ = "manual_points"
+    __table_args__ = (UniqueConstraint("student_id", "assignment_id", "item_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    student_id: Mapped[str] = mapped_column(ForeignKey("students.id"))
+    assignment_id: Mapped[str] = mapped_column(String(64))
+    item_id: Mapped[str] = mapped_column(String(64))
+    points: Mapped[float] = mapped_column(Float)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    graded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+def effective_grade(grades: list[Grade]) -> Grade | None:
+    """The grade that counts: the latest ``graded`` one; a ``not_graded`` run never hides
+    it.  Without any graded run, the latest ``not_graded`` one (or None)."""
+    graded = [g for g in grades if g.status == "graded"]
+    pool = graded or list(grades)
+    return max(pool, key=lambda g: (g.graded_at, g.id)) if pool else None
 
 
 class Gradebook:
@@ -156,7 +202,39 @@ class Gradebook:
                 cur.close()
 
         with self._errors():
+            self._migrate()
             Base.metadata.create_all(self.engine)
+
+    def __enter__(self) -> "Gradebook":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # -- schema migration -----------------------------------------------------------------
+    def _old_schema(self) -> tuple[bool, bool]:
+        """(grades has UNIQUE(submission_id), adjustments lacks ``refund``)."""
+        insp = inspect(self.engine)
+        tables = set(insp.get_table_names())
+        unique_grade = False
+        if "grades" in tables:
+            cons = [c["column_names"] for c in insp.get_unique_constraints("grades")]
+            cons += [i["column_names"] for i in insp.get_indexes("grades") if i.get("unique")]
+            unique_grade = ["submission_id"] in cons
+        no_refund = "adjustments" in tables and "refund" not in {c["name"] for c in insp.get_columns("adjustments")}
+        return unique_grade, no_refund
+
+    def _migrate(self) -> None:
+        unique_grade, no_refund = self._old_schema()
+        if not (unique_grade or no_refund):
+            return
+        if self.engine.url.get_backend_name() != "sqlite" or not self.engine.url.database:
+            raise CourseError(
+                f"gradebook {self.url} has the schema from before grade history; back it up, then run: "
+                + ("ALTER TABLE grades DROP CONSTRAINT <the unique constraint on submission_id>; " if unique_grade else "")
+                + ("ALTER TABLE adjustments ADD COLUMN refund BOOLEAN NOT NULL DEFAULT FALSE" if no_refund else "")
+            )
+        _migrate_sqlite(self.engine.url.database, unique_grade=unique_grade, no_refund=no_refund)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -226,25 +304,26 @@ class Gradebook:
                 latest[sub.student_id] = sub
         return latest
 
-    def grade_of(self, submission_id: int) -> Grade | None:
+    def grade_history(self, submission_id: int) -> list[Grade]:
+        """Every grading run of a submission, oldest first (checks loaded)."""
         with self.session() as s:
-            g = s.scalars(select(Grade).where(Grade.submission_id == submission_id)).first()
-            if g is not None:
+            rows = list(s.scalars(select(Grade).where(Grade.submission_id == submission_id)
+                                  .order_by(Grade.graded_at, Grade.id)))
+            for g in rows:
                 list(g.checks)  # load while the session is open
-            return g
+            return rows
+
+    def grade_of(self, submission_id: int) -> Grade | None:
+        """The grade that counts for a submission (see :func:`effective_grade`)."""
+        return effective_grade(self.grade_history(submission_id))
 
     def record_result(self, submission_id: int, result: dict) -> bool:
-        """Store one engine result in its own transaction.
+        """Append one engine result to the submission's grade history (one transaction).
 
-        A ``not_graded`` result never replaces a ``graded`` one.  Returns True if stored.
+        Earlier rows are kept; a ``not_graded`` result is recorded but never hides a
+        ``graded`` one (:func:`effective_grade`).  Returns True.
         """
         with self.session() as s:
-            old = s.scalars(select(Grade).where(Grade.submission_id == submission_id)).first()
-            if old is not None:
-                if old.status == "graded" and result.get("status") != "graded":
-                    return False
-                s.delete(old)
-                s.flush()
             grade = Grade(
                 submission_id=submission_id,
                 status=result.get("status", "not_graded"),
@@ -265,7 +344,12 @@ class Gradebook:
             s.add(grade)
             return True
 
-    def add_adjustment(self, *, student_id: str, assignment_id: str, points: float, reason: str) -> None:
+    def add_adjustment(self, *, student_id: str, assignment_id: str, points: float, reason: str,
+                       refund: bool = False) -> int:
+        """Record a manual change of points; ``refund=True`` tags a refund of the late
+        penalty (positive, and never worth more than the penalty).  Returns its id."""
+        if refund and points <= 0:
+            raise CourseError(f"a penalty refund must be positive, got {points:g}")
         if not reason.strip():
             raise CourseError("an adjustment needs a reason (--reason)")
         if not math.isfinite(points):
@@ -275,8 +359,56 @@ class Gradebook:
                 raise CourseError(f"unknown student {student_id!r}; add them with `course roster add`")
             if s.get(AssignmentRow, assignment_id) is None:
                 raise CourseError(f"assignment {assignment_id!r} has no collected submissions yet")
-            s.add(Adjustment(student_id=student_id, assignment_id=assignment_id, points=points,
-                             reason=reason.strip(), created_at=_naive(utcnow())))
+            row = Adjustment(student_id=student_id, assignment_id=assignment_id, points=points,
+                             reason=reason.strip(), created_at=_naive(utcnow()), refund=refund)
+            s.add(row)
+            s.flush()
+            return row.id
+
+    def all_adjustments(self, assignment_id: str | None = None, student_id: str | None = None) -> list[Adjustment]:
+        with self.session() as s:
+            q = select(Adjustment).order_by(Adjustment.id)
+            if assignment_id:
+                q = q.where(Adjustment.assignment_id == assignment_id)
+            if student_id:
+                q = q.where(Adjustment.student_id == student_id)
+            return list(s.scalars(q))
+
+    def remove_adjustment(self, adjustment_id: int, *, assignment_id: str | None = None) -> Adjustment:
+        """Delete one adjustment by id; returns the deleted row."""
+        with self.session() as s:
+            row = s.get(Adjustment, adjustment_id)
+            if row is None or (assignment_id and row.assignment_id != assignment_id):
+                where = f" on {assignment_id!r}" if assignment_id else ""
+                raise CourseError(f"no adjustment with id {adjustment_id}{where}; see `course adjust --list`")
+            s.delete(row)
+            return row
+
+    # -- extensions -----------------------------------------------------------------------
+    def add_extension(self, *, student_id: str, assignment_id: str, days: float, reason: str = "") -> None:
+        if not math.isfinite(days) or days < 0:
+            raise CourseError(f"extension days must be a number >= 0, got {days}")
+        with self.session() as s:
+            if s.get(Student, student_id) is None:
+                raise CourseError(f"unknown student {student_id!r}; add them with `course roster add`")
+            s.add(Extension(student_id=student_id, assignment_id=assignment_id, days=float(days),
+                            reason=reason.strip(), created_at=_naive(utcnow())))
+
+    def extension(self, student_id: str, assignment_id: str) -> float | None:
+        """The latest extension granted in the gradebook (days), or None."""
+        with self.session() as s:
+            row = s.scalars(select(Extension).where(Extension.student_id == student_id,
+                                                    Extension.assignment_id == assignment_id)
+                            .order_by(Extension.created_at.desc(), Extension.id.desc())).first()
+            return None if row is None else row.days
+
+    # -- manual (rubric) points -----------------------------------------------------------
+    def manual_points(self, assignment_id: str, student_id: str | None = None) -> list[ManualPoints]:
+        with self.session() as s:
+            q = select(ManualPoints).where(ManualPoints.assignment_id == assignment_id)
+            if student_id:
+                q = q.where(ManualPoints.student_id == student_id)
+            return list(s.scalars(q.order_by(ManualPoints.student_id, ManualPoints.item_id)))
 
     def adjustments(self, student_id: str, assignment_id: str) -> list[Adjustment]:
         with self.session() as s:
@@ -290,8 +422,58 @@ class Gradebook:
 
 
 def open_gradebook(config: CourseConfig) -> Gradebook:
-    """The course's gradebook (created on first use)."""
+    """The course's gradebook (created on first use); a context manager that closes it."""
     return Gradebook(config.gradebook)
+
+
+def _migrate_sqlite(database: str, *, unique_grade: bool, no_refund: bool) -> None:
+    """Bring a pre-history SQLite gradebook up to date: one transaction, after a backup."""
+    import sqlite3
+    from pathlib import Path
+
+    from sqlalchemy.schema import CreateTable
+
+    db = Path(database)
+    backup = db.with_name(db.name + ".bak-before-history")
+    con = sqlite3.connect(db, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+    try:
+        con.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+        con.execute("PRAGMA foreign_keys=OFF")  # the table rebuild below; checked before commit
+        if not backup.exists():
+            dst = sqlite3.connect(backup)
+            try:
+                con.backup(dst)
+            finally:
+                dst.close()
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            if unique_grade:
+                ddl = str(CreateTable(Grade.__table__).compile(dialect=_sqlite_dialect()))
+                con.execute(ddl.replace("CREATE TABLE grades ", "CREATE TABLE grades_new ", 1))
+                cols = "id, submission_id, status, score, max_score, error, graded_at"
+                con.execute(f"INSERT INTO grades_new ({cols}) SELECT {cols} FROM grades")
+                con.execute("DROP TABLE grades")
+                con.execute("ALTER TABLE grades_new RENAME TO grades")
+                con.execute("CREATE INDEX IF NOT EXISTS ix_grades_submission_id ON grades (submission_id)")
+            if no_refund:
+                con.execute("ALTER TABLE adjustments ADD COLUMN refund BOOLEAN NOT NULL DEFAULT 0")
+            bad = con.execute("PRAGMA foreign_key_check").fetchall()
+            if bad:
+                raise CourseError(f"gradebook {db}: migration found broken references {bad[:3]}; nothing changed")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    except sqlite3.OperationalError as e:
+        raise CourseError(f"gradebook {db}: cannot migrate to grade history ({e}); nothing changed") from None
+    finally:
+        con.close()
+
+
+def _sqlite_dialect():
+    from sqlalchemy.dialects import sqlite
+
+    return sqlite.dialect()
 
 
 def check_student_id(student_id: str) -> str:
@@ -320,41 +502,122 @@ def late_fraction(late_seconds: float, policy: LatePolicy) -> float:
 
 @dataclass
 class FinalGrade:
+    """A student's grade on an assignment, computed now from the gradebook and config.
+
+    ``final = clamp(score + manual - penalty + adjustment, 0, max_score + manual_max + max_bonus)``
+    where ``penalty`` is the late penalty net of any refund (a refund is capped at it).
+    """
+
     student_id: str
     assignment_id: str
     status: str  # graded | not_graded | pending | missing
     score: float  # raw engine score
-    max_score: float
+    max_score: float  # the checks' maximum (the grade's, or the current one without a grade)
     late_days: int
-    penalty: float  # points lost for lateness
-    adjustment: float
+    penalty: float  # points lost for lateness, net of refunds
+    adjustment: float  # other manual adjustments
     final: float
     submission: Submission | None
     grade: Grade | None
     reasons: list[str]
+    manual: float = 0.0
+    manual_max: float = 0.0
+    late_seconds: float = 0.0
+    late_fraction: float = 0.0
+    refund: float = 0.0  # part of the penalty refunded
+    refund_reasons: list[str] = field(default_factory=list)
+    items: list[dict] = field(default_factory=list)  # rubric items: id, prompt, points, max_points, comment
+
+    @property
+    def final_max(self) -> float:
+        return self.max_score + self.manual_max
+
+
+def effective_extension_days(config: CourseConfig, book: "Gradebook | None", assignment_id: str,
+                             student_id: str) -> float:
+    """Extra days for a student: the latest ``course extend`` in the gradebook wins;
+    without one, ``[extensions.<assignment>]`` in course.toml."""
+    if book is not None:
+        days = book.extension(student_id, assignment_id)
+        if days is not None:
+            return days
+    try:
+        return float(config.extensions.get(assignment_id, {}).get(student_id, 0.0))
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise CourseError(f"course.toml [extensions.{assignment_id}]: {exc}") from exc
+
+
+def late_seconds_of(submitted: datetime, due: datetime | None, extension_days: float) -> float:
+    """Seconds after the (extended) deadline, 0 when on time or without a due date."""
+    if due is None:
+        return 0.0
+    limit = _aware(due) + timedelta(days=extension_days)
+    return max(0.0, (_aware(submitted) - limit).total_seconds())
 
 
 def final_grades(book: Gradebook, config: CourseConfig, assignment_id: str) -> list[FinalGrade]:
-    """Final grade of every student on the roster (``missing`` if nothing was collected)."""
+    """Final grade of every student on the roster (``missing`` if nothing was collected).
+
+    Lateness is computed now from the submission time, the due date and the extensions
+    (never frozen at collect); a student without a grade shows the current maximum.
+    """
+    from course.assignment import load_assignment
+    from course.catalog import count_points
+
     latest = book.latest_submissions(assignment_id)
-    rows = []
     with book.session() as s:
         arow = s.get(AssignmentRow, assignment_id)
         max_points = arow.max_points if arow else 0.0
+    try:
+        asg = load_assignment(config, assignment_id)
+    except CourseError:  # the assignment folder is gone: what the gradebook knows
+        asg = None
+    if asg is not None and asg.hidden_tests.is_dir():
+        max_points = count_points(asg.hidden_tests)
+    rubric = list(asg.rubric) if asg is not None else []
+    bonus = asg.max_bonus if asg is not None else 0.0
+    manual_max = sum(item.points for item in rubric)
+    manual_rows: dict[str, dict[str, ManualPoints]] = {}
+    for m in book.manual_points(assignment_id):
+        manual_rows.setdefault(m.student_id, {})[m.item_id] = m
+    rows = []
     for st in book.students():
         sub = latest.get(st.id)
         grade = book.grade_of(sub.id) if sub else None
         adj = book.adjustments(st.id, assignment_id)
-        adj_pts = sum(a.points for a in adj)
+        refunds = [a for a in adj if a.refund]
+        others = [a for a in adj if not a.refund]
+        adj_pts = sum(a.points for a in others)
+        mine = manual_rows.get(st.id, {})
+        items = [{"id": it.id, "prompt": it.prompt, "max_points": it.points,
+                  "points": mine[it.id].points if it.id in mine else None,
+                  "comment": mine[it.id].comment if it.id in mine else ""} for it in rubric]
+        manual = sum(i["points"] for i in items if i["points"] is not None)
         if sub is None:
-            status, score, max_score, late, pen = "missing", 0.0, max_points, 0, 0.0
+            late_s = 0.0
+        elif asg is None:
+            late_s = sub.late_seconds
+        else:
+            late_s = late_seconds_of(sub.submitted_at, asg.due,
+                                     effective_extension_days(config, book, assignment_id, st.id))
+        frac = late_fraction(late_s, config.late)
+        if sub is None:
+            status, score, max_score = "missing", 0.0, max_points
         elif grade is None:
-            status, score, max_score, late, pen = "pending", 0.0, max_points, days_late(sub.late_seconds), 0.0
+            status, score, max_score = "pending", 0.0, max_points
         else:
             status, score, max_score = grade.status, grade.score, grade.max_score or max_points
-            late = days_late(sub.late_seconds)
-            pen = score * late_fraction(sub.late_seconds, config.late) if status == "graded" else 0.0
-        final = max(0.0, score - pen + adj_pts) if status == "graded" else max(0.0, adj_pts)
-        rows.append(FinalGrade(st.id, assignment_id, status, score, max_score, late, pen, adj_pts,
-                               round(final, 6), sub, grade, [a.reason for a in adj]))
+        graded = status == "graded"
+        base = (score if graded else 0.0) + manual
+        raw_penalty = base * frac if sub is not None else 0.0
+        refund = min(raw_penalty, sum(a.points for a in refunds))
+        penalty = raw_penalty - refund
+        top = max_score + manual_max + bonus
+        final = min(top, max(0.0, base - penalty + adj_pts))
+        rows.append(FinalGrade(
+            st.id, assignment_id, status, score, max_score, days_late(late_s), round(penalty, 6), adj_pts,
+            round(final, 6), sub, grade, [a.reason for a in others], manual=manual, manual_max=manual_max,
+            late_seconds=late_s, late_fraction=frac, refund=round(refund, 6),
+            refund_reasons=[a.reason for a in refunds], items=items,
+        ))
     return rows

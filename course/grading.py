@@ -2,8 +2,8 @@
 
 - :func:`grade_adhoc`: grade paths with the hidden checks; no gradebook; returns the
   engine's JSON document (``course grade ASSIGNMENT PATH... --json OUT``).
-- :func:`grade_collected`: grade the collected submissions that have no grade yet into the
-  gradebook.  The engine grades ``workers`` submissions in parallel; every finished result
+- :func:`grade_collected`: grade the collected submissions that have no grade yet (or all,
+  or one student's, with ``regrade``) into the gradebook's grade history.  The engine grades ``workers`` submissions in parallel; every finished result
   is written in its own transaction by one writer (a lock), so killing the run loses at most
   the submissions in flight and a rerun grades exactly those.  A ``not_graded`` result
   (infrastructure failure) never replaces an earlier grade.
@@ -116,7 +116,7 @@ class _RunLock:
 
 def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | None = None,
                     workers: int | None = None, progress: bool | Callable[[dict], None] | None = True,
-                    regrade: bool = False) -> dict:
+                    regrade: bool = False, student: str | None = None) -> dict:
     """Grade every student's latest collected submission that has no grade yet.
 
     Parameters
@@ -129,8 +129,10 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
         Submissions graded in parallel (default: course.toml).
     progress : bool or callable
     regrade : bool
-        Grade again even submissions that already have a grade (a ``not_graded`` result
-        still never replaces a grade).
+        Grade again even submissions that already have a grade.  Every run is kept in the
+        grade history; the latest ``graded`` one counts (a ``not_graded`` one never hides it).
+    student : str, optional
+        Only this student's latest submission.
 
     Returns
     -------
@@ -142,46 +144,46 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
 
     asg = load_assignment(config, assignment_id)
     sandbox, workers = _options(config, sandbox, workers)
-    with _RunLock(config.root / f".grading-{asg.id}.lock"):
-        book = open_gradebook(config)
-        try:
-            latest = book.latest_submissions(asg.id)
-            if not latest:
-                raise CourseError(f"no collected submissions for {asg.id!r}; run `course collect {asg.id}` first")
-            pending, already = {}, 0
-            for student, sub in sorted(latest.items()):
-                grade = book.grade_of(sub.id)
-                if grade is not None and grade.status == "graded" and not regrade:
-                    already += 1
-                    continue
-                # identical files share one content-addressed folder: grade it once, record it for each
-                pending.setdefault(str(Path(sub.path)), []).append((sub.id, student))
-            doc = {"assignment": asg.id, "submissions": [], "already_graded": already}
-            if not pending:
-                return doc
-            write_lock = threading.Lock()
-            recorded: set[str] = set()
-            bar = ProgressBar(len(pending)) if progress is True else (progress or None)
-
-            def record(result: dict) -> None:
-                key = str(Path(result.get("path", "")))
-                with write_lock:  # one writer
-                    if key not in pending or key in recorded:
-                        return
-                    for sub_id, student in pending[key]:
-                        book.record_result(sub_id, result)
-                        doc["submissions"].append({"student": student, **result})
-                    recorded.add(key)
-                if bar:
-                    bar(result)
-
-            result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
-                                 workers=workers, progress=record)
-            for r in result.get("submissions", []):  # engines that report only at the end
-                record(r)
+    with _RunLock(config.root / f".grading-{asg.id}.lock"), open_gradebook(config) as book:
+        latest = book.latest_submissions(asg.id)
+        if not latest:
+            raise CourseError(f"no collected submissions for {asg.id!r}; run `course collect {asg.id}` first")
+        if student is not None:
+            if student not in latest:
+                raise CourseError(f"{student!r} has no collected submission for {asg.id!r}")
+            latest = {student: latest[student]}
+        pending, already = {}, 0
+        for sid, sub in sorted(latest.items()):
+            grade = book.grade_of(sub.id)
+            if grade is not None and grade.status == "graded" and not regrade:
+                already += 1
+                continue
+            # identical files share one content-addressed folder: grade it once, record it for each
+            pending.setdefault(str(Path(sub.path)), []).append((sub.id, sid))
+        doc = {"assignment": asg.id, "submissions": [], "already_graded": already}
+        if not pending:
             return doc
-        finally:
-            book.close()
+        write_lock = threading.Lock()
+        recorded: set[str] = set()
+        bar = ProgressBar(len(pending)) if progress is True else (progress or None)
+
+        def record(result: dict) -> None:
+            key = str(Path(result.get("path", "")))
+            with write_lock:  # one writer
+                if key not in pending or key in recorded:
+                    return
+                for sub_id, sid in pending[key]:
+                    book.record_result(sub_id, result)
+                    doc["submissions"].append({"student": sid, **result})
+                recorded.add(key)
+            if bar:
+                bar(result)
+
+        result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
+                             workers=workers, progress=record)
+        for r in result.get("submissions", []):  # engines that report only at the end
+            record(r)
+        return doc
 
 
 def check_public(*, assignment_id: str | None, directory: Path, course_dir: Path | None = None,

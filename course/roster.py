@@ -11,11 +11,8 @@ from course.gradebook import Student, check_student_id, open_gradebook
 
 def add_student(*, config: CourseConfig, student_id: str, name: str = "", email: str = "") -> bool:
     """Add a student (or update name/email); True if new."""
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         return book.add_student(student_id, name=name, email=email)
-    finally:
-        book.close()
 
 
 def import_roster(*, config: CourseConfig, path: Path) -> tuple[int, int]:
@@ -49,9 +46,8 @@ def import_roster(*, config: CourseConfig, path: Path) -> tuple[int, int]:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CourseError(f"{path}: duplicate student id(s) {', '.join(dupes)}")
-    book = open_gradebook(config)
     added = updated = 0
-    try:
+    with open_gradebook(config) as book:
         with book.session() as s:
             for sid, name, email in rows:
                 row = s.get(Student, sid)
@@ -61,14 +57,41 @@ def import_roster(*, config: CourseConfig, path: Path) -> tuple[int, int]:
                 else:
                     row.name, row.email = name or row.name, email or row.email
                     updated += 1
-    finally:
-        book.close()
     return added, updated
 
 
 def list_students(*, config: CourseConfig) -> list[dict]:
-    book = open_gradebook(config)
-    try:
+    with open_gradebook(config) as book:
         return [{"id": s.id, "name": s.name, "email": s.email} for s in book.students()]
-    finally:
-        book.close()
+
+
+def remove_student(*, config: CourseConfig, student_id: str, force: bool = False) -> dict:
+    """Remove a student from the roster, in one transaction.
+
+    Refuses when they have submissions unless ``force``; then their submissions, grade
+    history, check results, adjustments, extensions and manual points are deleted from the
+    gradebook too.  The collected files under ``submissions/`` stay on disk (content-addressed,
+    possibly shared with another student's identical submission).  Returns the counts deleted.
+    """
+    from sqlalchemy import delete, select
+
+    from course.gradebook import Adjustment, CheckResult, Extension, Grade, ManualPoints, Submission
+
+    with open_gradebook(config) as book, book.session() as s:
+        if s.get(Student, student_id) is None:
+            raise CourseError(f"unknown student {student_id!r}; see `course roster list`")
+        sub_ids = list(s.scalars(select(Submission.id).where(Submission.student_id == student_id)))
+        if sub_ids and not force:
+            raise CourseError(f"{student_id} has {len(sub_ids)} submission(s); `--force` removes them and their "
+                              "grades from the gradebook too")
+        grade_ids = list(s.scalars(select(Grade.id).where(Grade.submission_id.in_(sub_ids)))) if sub_ids else []
+        counts = {"submissions": len(sub_ids), "grades": len(grade_ids)}
+        if grade_ids:
+            s.execute(delete(CheckResult).where(CheckResult.grade_id.in_(grade_ids)))
+            s.execute(delete(Grade).where(Grade.id.in_(grade_ids)))
+        if sub_ids:
+            s.execute(delete(Submission).where(Submission.id.in_(sub_ids)))
+        for name, model in (("adjustments", Adjustment), ("extensions", Extension), ("manual points", ManualPoints)):
+            counts[name] = s.execute(delete(model).where(model.student_id == student_id)).rowcount
+        s.execute(delete(Student).where(Student.id == student_id))
+        return counts

@@ -166,7 +166,7 @@ def test_collect_grade_feedback_export_gradebook_adjust(course, tmp_path, fake_e
     assert overview.splitlines()[0].split() == ["student", "toy", "total"]
     text = run("export", "--course", course).output
     rows = list(csv.DictReader(io.StringIO(text)))
-    assert [(r["student"], r["final"]) for r in rows] == [("alice", "6.0"), ("bob", "2.0")]
+    assert [(r["student"], r["final"]) for r in rows] == [("alice", "6"), ("bob", "2")]
     run("export", "--format", "json", "--out", tmp_path / "g.json", "--course", course)
     doc = json.loads((tmp_path / "g.json").read_text())
     assert doc["grades"][0]["checks"][0]["status"] == "passed"

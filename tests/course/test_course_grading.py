@@ -119,9 +119,10 @@ def test_adjustments_export_and_feedback(collected, fake_engine, tmp_path):
     csv_text = export(config=collected, fmt="csv", out=tmp_path / "grades.csv")
     assert (tmp_path / "grades.csv").read_text() == csv_text
     lines = csv_text.splitlines()
-    assert lines[0] == "student,assignment,status,score,max_score,late_days,penalty,adjustment,final"
-    assert "stub,toy,graded,0.0,6.0,0,0.0,1.5,1.5" in lines
-    assert "absent,toy,missing,0.0,6.0,0,0.0,0,0.0" in lines
+    assert lines[0] == ("student,assignment,status,score,max_score,late_days,penalty,adjustment,final,"
+                        "manual,manual_max,final_max")
+    assert "stub,toy,graded,0,6,0,0,1.5,1.5,0,0,6" in lines  # one number format: no 0 next to 0.0
+    assert "absent,toy,missing,0,6,0,0,0,0,0,0,6" in lines
     files = write_feedback(config=collected, assignment_id="toy", out=tmp_path / "fb")
     assert sorted(p.name for p in files) == sorted(f"{s}.{e}" for s in ("late", "partial", "perfect", "stub")
                                                    for e in ("md", "html"))
