@@ -22,6 +22,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from course.config import CourseConfig, LatePolicy
 from course.errors import CourseError
+from grader.text import clean_text
 
 #: Seconds a write waits for another writer before "gradebook locked".
 BUSY_TIMEOUT_S = 10.0
@@ -237,7 +238,22 @@ class Gradebook:
         """Store one engine result in its own transaction.
 
         A ``not_graded`` result never replaces a ``graded`` one.  Returns True if stored.
+        A result the database refuses (text that is not valid UTF-8, a NUL PostgreSQL
+        will not store, any other database error) is rolled back and a ``not_graded`` row
+        giving the reason is stored instead, so one submission never stops a batch.  Only
+        when even that cannot be written (a locked gradebook) does this raise CourseError.
         """
+        try:
+            return self._store_result(submission_id, result)
+        except CourseError as e:
+            if "is locked" in str(e):
+                raise
+            error: Exception = e
+        except Exception as e:  # noqa: BLE001 - UnicodeEncodeError, DataError, a malformed result, ...
+            error = e
+        return self._store_result(submission_id, unrecordable(result, error))
+
+    def _store_result(self, submission_id: int, result: dict) -> bool:
         with self.session() as s:
             old = s.scalars(select(Grade).where(Grade.submission_id == submission_id)).first()
             if old is not None:
@@ -287,6 +303,19 @@ class Gradebook:
     def assignments(self) -> list[AssignmentRow]:
         with self.session() as s:
             return list(s.scalars(select(AssignmentRow).order_by(AssignmentRow.id)))
+
+
+def unrecordable(result: dict, error: BaseException) -> dict:
+    """The ``not_graded`` result stored when the gradebook refused ``result``."""
+    reason = clean_text(f"the result could not be recorded ({type(error).__name__}: {error}); grade it again",
+                        limit=1000, multiline=False)
+    try:
+        max_score = float(result.get("max_score") or 0.0)
+    except (TypeError, ValueError, AttributeError):
+        max_score = 0.0
+    path = result.get("path", "") if isinstance(result, dict) else ""
+    return {"path": clean_text(path, limit=1000, multiline=False), "status": "not_graded", "score": 0.0,
+            "max_score": max_score, "error": reason, "checks": []}
 
 
 def open_gradebook(config: CourseConfig) -> Gradebook:
