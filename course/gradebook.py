@@ -53,6 +53,9 @@ class Student(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    #: The Unix user (name or numeric uid) who writes this student's files into a local
+    #: exchange; "" = not mapped (then only the course owner may submit for them).
+    unix_user: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AssignmentRow(Base):
@@ -158,6 +161,7 @@ class Gradebook:
 
         with self._errors():
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -183,15 +187,23 @@ class Gradebook:
         self.engine.dispose()
 
     # -- roster ---------------------------------------------------------------------------
-    def add_student(self, student_id: str, *, name: str = "", email: str = "") -> bool:
-        """Add (or update the name/email of) a student; True if new."""
+    def add_student(self, student_id: str, *, name: str = "", email: str = "", unix_user: str = "") -> bool:
+        """Add (or update the name/email/Unix user of) a student; True if new."""
         check_student_id(student_id)
+        if unix_user:
+            check_unix_user(unix_user)
         with self.session() as s:
+            if unix_user:
+                other = s.scalars(select(Student).where(Student.unix_user == unix_user,
+                                                        Student.id != student_id)).first()
+                if other is not None:
+                    raise CourseError(f"unix user {unix_user!r} already belongs to student {other.id!r}")
             row = s.get(Student, student_id)
             if row is None:
-                s.add(Student(id=student_id, name=name, email=email))
+                s.add(Student(id=student_id, name=name, email=email, unix_user=unix_user))
                 return True
             row.name, row.email = name or row.name, email or row.email
+            row.unix_user = unix_user or row.unix_user
             return False
 
     def students(self) -> list[Student]:
@@ -321,6 +333,24 @@ def unrecordable(result: dict, error: BaseException) -> dict:
 def open_gradebook(config: CourseConfig) -> Gradebook:
     """The course's gradebook (created on first use)."""
     return Gradebook(config.gradebook)
+
+
+def check_unix_user(unix_user: str) -> str:
+    """A Unix user name or a numeric uid (what ``course roster add --unix-user`` accepts)."""
+    import re
+
+    if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}\$?$", unix_user or ""):
+        raise CourseError(f"invalid unix user {unix_user!r}: a user name or a numeric uid")
+    return unix_user
+
+
+def _add_missing_columns(engine) -> None:
+    """Columns added after a gradebook was created (``create_all`` adds tables, not columns)."""
+    from sqlalchemy import inspect, text
+
+    if "unix_user" not in {c["name"] for c in inspect(engine).get_columns("students")}:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE students ADD COLUMN unix_user VARCHAR(64) NOT NULL DEFAULT ''"))
 
 
 def check_student_id(student_id: str) -> str:
