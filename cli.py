@@ -274,18 +274,20 @@ def roster_add(
     student: str = typer.Argument(..., help="Student id."),
     name: str = typer.Option("", help="Full name."),
     email: str = typer.Option("", help="E-mail address."),
+    unix_user: str = typer.Option("", "--unix-user", help="Unix user (name or uid) who submits for this student "
+                                  "through a local exchange."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
-    """Add a student (or update their name/e-mail)."""
+    """Add a student (or update their name/e-mail/Unix user)."""
     from course.roster import add_student
 
-    new = add_student(config=_config(course_dir), student_id=student, name=name, email=email)
+    new = add_student(config=_config(course_dir), student_id=student, name=name, email=email, unix_user=unix_user)
     typer.echo(f"{'added' if new else 'updated'} {student}")
 
 
 @roster_app.command("import")
 def roster_import(
-    csv_path: Path = typer.Argument(..., help="CSV with a header: id[,name][,email]."),
+    csv_path: Path = typer.Argument(..., help="CSV with a header: id[,name][,email][,unix_user]."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
     """Import students from a CSV file (all rows or none)."""
@@ -323,7 +325,7 @@ def roster_list(
         _write_json(rows, "-")
         return
     for r in rows:
-        typer.echo(f"{r['id']:<20} {r['name']:<30} {r['email']}")
+        typer.echo(f"{r['id']:<20} {r['name']:<30} {r['email']:<30} {r['unix_user']}".rstrip())
 
 
 @app.command()
@@ -337,7 +339,7 @@ def collect(
     r = do_collect(config=_config(course_dir), assignment_id=assignment)
     for c in r["collected"]:
         late = f"  LATE {c['late_days']} day(s)" if c["late_days"] else ""
-        typer.echo(f"collected {c['student']:<16} {c['submitted_at']}  {c['hash'][:12]}  uid {c['uid']}{late}")
+        typer.echo(f"collected {c['student']:<16} {c['submitted_at']}  {c['hash'][:12]}  by {c['unix_user']}{late}")
     typer.echo(f"{len(r['collected'])} new, {r['skipped']} already collected, {len(r['rejected'])} rejected")
     for group in r["shared_content"]:
         typer.secho(f"warning: identical files submitted by {', '.join(group)}", err=True, fg=typer.colors.YELLOW)

@@ -177,14 +177,17 @@ def run_demo(*, directory: Path | None = None, assignment_id: str | None = None,
         path.write_text("".join(lines[:at]) + MALICIOUS_HEADER + "".join(lines[at:]))
     (dirs["eve"] / "results.json").write_text('{"score": 100, "max_score": 100}\n')  # never submitted
     now = datetime.now(timezone.utc)
+    simulated: dict[str, datetime] = {}  # the demo's clock: dmitri hands in 36 h after the due date
     for sid, kind in STUDENTS:
         when = dues[aid] + timedelta(hours=36) if kind == "late" else now
         r = submit(assignment_id=aid, student_id=sid, directory=dirs[sid], now=when)
+        simulated[Path(r["path"]).name] = when
         echo(f"   {sid:<8} ({kind:<12}) submitted {r['content_hash'][:12]}"
              + (f", {r['late_seconds'] / 3600:.0f} h late" if r["late_seconds"] else ""))
 
     echo("3. collect")
-    rep = collect(config=config, assignment_id=aid)
+    # a real exchange takes the time from the kernel; the demo simulates the late hand-in
+    rep = collect(config=config, assignment_id=aid, received_at=lambda path, st: simulated[path.name])
     echo(f"   {len(rep['collected'])} collected, {len(rep['rejected'])} rejected")
 
     echo("4. grade (hidden checks, student code in the sandbox)")

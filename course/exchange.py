@@ -11,16 +11,24 @@ Layout (a local directory, ``exchange = "exchange"`` in course.toml)::
 
     submissions/<assignment>/<content hash>/   collected copies, read-only (0444/0555)
 
-Security model and its limits (honest): on a shared machine this relies on Unix
-permissions only.  Another student cannot list the inbox, cannot guess a 128-bit file
-name, and cannot replace or delete a file they do not own.  Root, and anyone running as
-the same Unix user (a single-user laptop, a shared account), can do anything.  Identity is
-the ``--student`` id, checked against the roster at collect time; the file's owner uid is
-recorded so an instructor can cross-check it.  The timestamp is written by the submit code,
-never read from the student's files; collect also takes the kernel's change time of the
-inbox file (which a user cannot set backwards) and keeps the later of the two, so editing
-the archive after the fact cannot make a submission earlier.  For real
-authentication use a submission server (planned) instead of a shared directory.
+Security model and its limits (honest): the local exchange is for ONE shared machine and
+relies on Unix permissions only; the authenticated path is the submission server (planned).
+Another student cannot list the inbox, cannot guess a 128-bit file name, and cannot replace
+or delete a file they do not own.  Root, and anyone running as the same Unix user (a
+single-user laptop, a shared account), can do anything.
+
+Nothing a student can write decides who submitted or when (SECURITY.md item 30):
+
+- identity: the inbox file's owner uid.  A file owned by the course owner (the uid owning
+  the course or the exchange: the instructor; single-machine demos and tests run as one
+  user) is trusted for the student id it claims.  A file owned by any other uid must map,
+  through the roster's ``unix_user`` (``course roster add ID --unix-user NAME``), to
+  exactly the student it claims, else it is rejected ("archive claims student X but was
+  written by unix user Y").
+- time: the kernel's change time of the inbox file (a user cannot set it), never
+  ``submitted_at`` from submission.json.  An archive whose claimed ``submitted_at``
+  differs from the kernel time by more than :data:`CLAIM_TOLERANCE` (a date in the future,
+  an edited date) is rejected and reported.
 """
 from __future__ import annotations
 
@@ -28,6 +36,7 @@ import hashlib
 import io
 import json
 import os
+import pwd
 import secrets
 import shutil
 import stat
@@ -36,15 +45,19 @@ import zipfile
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
 from course.config import CONFIG_NAME, CourseConfig, _as_datetime, find_course_root, load_config
 from course.errors import CourseError
 from course.gradebook import check_student_id
+from grader.text import clean_text
 
 #: Largest total size of one submission's declared files.
 MAX_SUBMISSION_BYTES = 5 * 1024 * 1024
 META_NAME = "submission.json"
 INBOX_MODE = 0o1733
+#: Largest difference between an archive's claimed submitted_at and the kernel's time.
+CLAIM_TOLERANCE = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -188,8 +201,9 @@ def submit(*, assignment_id: str | None, student_id: str, directory: Path, cours
         The student's work; only the assignment's declared files are taken.
     course_dir : Path, optional
     now : datetime, optional
-        The submit time; the current UTC time by default.  Callers on the trusted side only
-        (tests, ``course demo``); never taken from the student's files.
+        The submit time written into the archive; the current UTC time by default.  Callers
+        on the trusted side only (tests, ``course demo``).  It is a claim: ``collect`` takes
+        the time from the kernel and rejects an archive whose claim differs.
 
     Returns
     -------
@@ -363,13 +377,61 @@ def _rm_readonly(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def collect(*, config: CourseConfig, assignment_id: str) -> dict:
+def kernel_time(path: Path, st: os.stat_result) -> datetime:
+    """When the exchange received ``path``: the kernel's change time (a user cannot set it)."""
+    return datetime.fromtimestamp(st.st_ctime, timezone.utc)
+
+
+def unix_user_name(uid: int) -> str:
+    """The user name of ``uid`` (its number when the system does not know it)."""
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except (KeyError, OverflowError):
+        return str(uid)
+
+
+def course_owner_uids(config: CourseConfig) -> set[int]:
+    """The uids trusted to submit for any student: the owners of the course and the exchange."""
+    return {config.root.stat().st_uid, config.exchange_path.stat().st_uid}
+
+
+def _check_writer(student: str, uid: int, trusted: set[int], by_unix_user: dict[str, list[str]]) -> None:
+    """Refuse an archive whose owner is neither the course owner nor the student it claims."""
+    if uid in trusted:
+        return
+    who = unix_user_name(uid)
+    owners = sorted(set(by_unix_user.get(who, [])) | set(by_unix_user.get(str(uid), [])))
+    if owners != [student]:
+        whose = f" (the roster maps that user to {', '.join(owners)})" if owners else " (not on the roster)"
+        raise CourseError(f"archive claims student {student} but was written by unix user {who}{whose}")
+
+
+def _check_claimed_time(meta: dict, received: datetime) -> None:
+    """Refuse an archive whose claimed submitted_at is not the time the exchange got it."""
+    claimed = _as_datetime(meta.get("submitted_at"), "submitted_at")
+    if claimed - received > CLAIM_TOLERANCE:
+        raise CourseError(f"archive claims submitted_at {claimed.isoformat()}, in the future of the time the "
+                          f"exchange received it ({received:%Y-%m-%d %H:%M:%S} UTC)")
+    if received - claimed > CLAIM_TOLERANCE:
+        raise CourseError(f"archive claims submitted_at {claimed.isoformat()}, but the exchange received it at "
+                          f"{received:%Y-%m-%d %H:%M:%S} UTC")
+
+
+def collect(*, config: CourseConfig, assignment_id: str,
+            received_at: Callable[[Path, os.stat_result], datetime] | None = None) -> dict:
     """Copy new inbox archives into immutable, content-addressed submissions.
 
     Idempotent: archives already collected are skipped.  Each accepted archive is stored
-    and recorded in its own transaction.  Returns ``collected`` (list of dicts: student,
-    submitted_at, late_days, hash), ``skipped`` (count), ``rejected`` (list of
-    (file, reason)) and ``shared_content`` (students whose latest submissions are byte-identical).
+    and recorded in its own transaction.  Identity comes from the file's owner and time
+    from the kernel (see the module docstring); an archive that claims otherwise is
+    rejected.  Returns ``collected`` (list of dicts: student, submitted_at, late_days,
+    hash, uid, unix_user, file), ``skipped`` (count), ``rejected`` (list of (file, reason),
+    both cleaned for display) and ``shared_content`` (students whose latest submissions
+    are byte-identical).
+
+    ``received_at(path, stat)``: when the exchange received an inbox file; the kernel's
+    change time (:func:`kernel_time`) by default.  For trusted callers that simulate time
+    (tests, ``course demo``); never read from the archive.
     """
     from sqlalchemy import select
 
@@ -390,6 +452,12 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
             known_sources = set(s.scalars(select(Submission.source).where(Submission.assignment_id == asg.id)))
         report = {"collected": [], "skipped": 0, "rejected": [], "shared_content": []}
         names = sorted(p.name for p in inbox.iterdir()) if inbox.is_dir() else []
+        trusted = course_owner_uids(config)
+        by_unix_user: dict[str, list[str]] = {}
+        for st_row in book.students():
+            if st_row.unix_user:
+                by_unix_user.setdefault(st_row.unix_user, []).append(st_row.id)
+        clock = received_at or kernel_time
         for name in names:
             if name.startswith(".") or not name.endswith(".zip"):
                 continue
@@ -398,9 +466,12 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
                 continue
             path = inbox / name
             try:
+                if clean_text(name, limit=255, multiline=False) != name:
+                    raise CourseError("the file name is not plain UTF-8 text")
                 st = path.lstat()
                 if not stat.S_ISREG(st.st_mode):
                     raise CourseError("not a regular file")
+                received = clock(path, st)
                 files, meta = _safe_read_zip(path, asg.student_files)
                 student = str(meta.get("student", ""))
                 check_student_id(student)
@@ -408,10 +479,10 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
                     raise CourseError(f"archive is for assignment {meta.get('assignment')!r}")
                 if not name.startswith(student + "."):
                     raise CourseError("student id does not match the file name")
+                _check_writer(student, st.st_uid, trusted, by_unix_user)
+                _check_claimed_time(meta, received)
                 digest = content_hash(files)
-                claimed = _as_datetime(meta.get("submitted_at"), "submitted_at")
-                kernel = datetime.fromtimestamp(st.st_ctime, timezone.utc)
-                submitted = max(claimed, kernel)
+                submitted = received
                 late = late_seconds_of(submitted, asg.due, effective_extension_days(config, book, asg.id, student))
                 key = hashlib.sha256(f"{asg.id}\0{student}\0{digest}".encode()).hexdigest()
                 with book.session() as s:
@@ -428,9 +499,10 @@ def collect(*, config: CourseConfig, assignment_id: str) -> dict:
                     ))
                 report["collected"].append({"student": student, "submitted_at": submitted.isoformat(),
                                             "late_days": days_late(late), "hash": digest, "uid": st.st_uid,
-                                            "file": name})
+                                            "unix_user": unix_user_name(st.st_uid), "file": name})
             except CourseError as exc:
-                report["rejected"].append((name, str(exc)))
+                report["rejected"].append((clean_text(name, limit=255, multiline=False),
+                                           clean_text(str(exc), limit=500, multiline=False)))
         by_hash: dict[str, set[str]] = {}
         for sub in book.latest_submissions(asg.id).values():  # a resubmission clears the warning
             by_hash.setdefault(sub.content_hash, set()).add(sub.student_id)

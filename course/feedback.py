@@ -6,6 +6,7 @@ gradebook, which never holds hidden test source or expected values.
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import jinja2
@@ -14,14 +15,39 @@ from course.assignment import load_assignment
 from course.config import CourseConfig
 from course.errors import CourseError
 from course.gradebook import FinalGrade, final_grades, open_gradebook
+from grader.text import clean_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
+#: Markdown punctuation that could start markup inside a line: escaped with a backslash.
+_MD_PUNCTUATION = re.compile(r"([\\`*_\[\]#|~!])")
+
+
+def md_text(value) -> str:
+    """``value`` as inert Markdown inline text (SECURITY.md item 32).
+
+    One line (whitespace collapsed, so nothing can start a heading, list, quote, table or
+    setext underline), control characters escaped (:func:`grader.text.clean_text`),
+    ``& < >`` as HTML entities (no raw HTML: ``<script>``, ``<img onerror>``), and the
+    punctuation of emphasis, code spans, links, images, tables and headings
+    backslash-escaped.  Renders as the literal text.
+    """
+    text = "" if value is None else clean_text(" ".join(str(value).split()), limit=None, multiline=False)
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_PUNCTUATION.sub(r"\\\1", text)
+
+
 def _env(autoescape: bool) -> jinja2.Environment:
+    """HTML: control characters escaped, then jinja2's autoescape.  Markdown: every
+    ``{{ ... }}`` passes :func:`md_text`."""
     return jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)), autoescape=autoescape,
                               undefined=jinja2.StrictUndefined, keep_trailing_newline=True,
-                              trim_blocks=True, lstrip_blocks=True)
+                              trim_blocks=True, lstrip_blocks=True, finalize=_html_text if autoescape else md_text)
+
+
+def _html_text(value):
+    return clean_text(value, limit=None) if isinstance(value, str) else value
 
 
 def check_name(check_id: str) -> str:
@@ -74,7 +100,7 @@ def write_feedback(*, config: CourseConfig, assignment_id: str, out: Path | None
         for template, suffix in ((md, ".md"), (html, ".html")):
             path = out / f"{fg.student_id}{suffix}"
             tmp = path.with_name(f".{path.name}.tmp")
-            tmp.write_text(template.render(**ctx))
+            tmp.write_text(template.render(**ctx), encoding="utf-8")
             tmp.replace(path)
             written.append(path)
     return written

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, rela
 
 from course.config import CourseConfig, LatePolicy
 from course.errors import CourseError
+from grader.text import clean_text
 
 #: Seconds a write waits for another writer before "gradebook locked".
 BUSY_TIMEOUT_S = 10.0
@@ -59,6 +60,9 @@ class Student(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), default="")
     email: Mapped[str] = mapped_column(String(200), default="")
+    #: The Unix user (name or numeric uid) who writes this student's files into a local
+    #: exchange; "" = not mapped (then only the course owner may submit for them).
+    unix_user: Mapped[str] = mapped_column(String(64), default="")
 
 
 class AssignmentRow(Base):
@@ -204,6 +208,7 @@ class Gradebook:
         with self._errors():
             self._migrate()
             Base.metadata.create_all(self.engine)
+            _add_missing_columns(self.engine)
 
     def __enter__(self) -> "Gradebook":
         return self
@@ -260,15 +265,23 @@ class Gradebook:
         self.engine.dispose()
 
     # -- roster ---------------------------------------------------------------------------
-    def add_student(self, student_id: str, *, name: str = "", email: str = "") -> bool:
-        """Add (or update the name/email of) a student; True if new."""
+    def add_student(self, student_id: str, *, name: str = "", email: str = "", unix_user: str = "") -> bool:
+        """Add (or update the name/email/Unix user of) a student; True if new."""
         check_student_id(student_id)
+        if unix_user:
+            check_unix_user(unix_user)
         with self.session() as s:
+            if unix_user:
+                other = s.scalars(select(Student).where(Student.unix_user == unix_user,
+                                                        Student.id != student_id)).first()
+                if other is not None:
+                    raise CourseError(f"unix user {unix_user!r} already belongs to student {other.id!r}")
             row = s.get(Student, student_id)
             if row is None:
-                s.add(Student(id=student_id, name=name, email=email))
+                s.add(Student(id=student_id, name=name, email=email, unix_user=unix_user))
                 return True
             row.name, row.email = name or row.name, email or row.email
+            row.unix_user = unix_user or row.unix_user
             return False
 
     def students(self) -> list[Student]:
@@ -322,7 +335,22 @@ class Gradebook:
 
         Earlier rows are kept; a ``not_graded`` result is recorded but never hides a
         ``graded`` one (:func:`effective_grade`).  Returns True.
+        A result the database refuses (text that is not valid UTF-8, a NUL PostgreSQL
+        will not store, any other database error) is rolled back and a ``not_graded`` row
+        giving the reason is stored instead, so one submission never stops a batch.  Only
+        when even that cannot be written (a locked gradebook) does this raise CourseError.
         """
+        try:
+            return self._store_result(submission_id, result)
+        except CourseError as e:
+            if "is locked" in str(e):
+                raise
+            error: Exception = e
+        except Exception as e:  # noqa: BLE001 - UnicodeEncodeError, DataError, a malformed result, ...
+            error = e
+        return self._store_result(submission_id, unrecordable(result, error))
+
+    def _store_result(self, submission_id: int, result: dict) -> bool:
         with self.session() as s:
             grade = Grade(
                 submission_id=submission_id,
@@ -421,6 +449,19 @@ class Gradebook:
             return list(s.scalars(select(AssignmentRow).order_by(AssignmentRow.id)))
 
 
+def unrecordable(result: dict, error: BaseException) -> dict:
+    """The ``not_graded`` result stored when the gradebook refused ``result``."""
+    reason = clean_text(f"the result could not be recorded ({type(error).__name__}: {error}); grade it again",
+                        limit=1000, multiline=False)
+    try:
+        max_score = float(result.get("max_score") or 0.0)
+    except (TypeError, ValueError, AttributeError):
+        max_score = 0.0
+    path = result.get("path", "") if isinstance(result, dict) else ""
+    return {"path": clean_text(path, limit=1000, multiline=False), "status": "not_graded", "score": 0.0,
+            "max_score": max_score, "error": reason, "checks": []}
+
+
 def open_gradebook(config: CourseConfig) -> Gradebook:
     """The course's gradebook (created on first use); a context manager that closes it."""
     return Gradebook(config.gradebook)
@@ -474,6 +515,24 @@ def _sqlite_dialect():
     from sqlalchemy.dialects import sqlite
 
     return sqlite.dialect()
+
+
+def check_unix_user(unix_user: str) -> str:
+    """A Unix user name or a numeric uid (what ``course roster add --unix-user`` accepts)."""
+    import re
+
+    if not re.match(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,31}\$?$", unix_user or ""):
+        raise CourseError(f"invalid unix user {unix_user!r}: a user name or a numeric uid")
+    return unix_user
+
+
+def _add_missing_columns(engine) -> None:
+    """Columns added after a gradebook was created (``create_all`` adds tables, not columns)."""
+    from sqlalchemy import inspect, text
+
+    if "unix_user" not in {c["name"] for c in inspect(engine).get_columns("students")}:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE students ADD COLUMN unix_user VARCHAR(64) NOT NULL DEFAULT ''"))
 
 
 def check_student_id(student_id: str) -> str:

@@ -114,6 +114,25 @@ class _RunLock:
             os.close(self.fd)
 
 
+def _record_one(book, sub_id: int, result: dict) -> dict:
+    """Record ``result``; return what the gradebook now says about this run (never raises).
+
+    The gradebook stores a ``not_graded`` row when it refuses a result; a gradebook that
+    cannot be written at all (locked) leaves the submission pending for the next run.
+    """
+    from course.gradebook import unrecordable
+
+    try:
+        book.record_result(sub_id, result)
+    except Exception as exc:  # noqa: BLE001 - the rest of the batch is still graded and recorded
+        return unrecordable(result, exc)
+    if result.get("status") == "graded":
+        grade = book.grade_of(sub_id)
+        if grade is not None and grade.status != "graded":  # refused and replaced by a not_graded row
+            return {**result, "status": grade.status, "score": 0.0, "error": grade.error, "checks": []}
+    return result
+
+
 def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | None = None,
                     workers: int | None = None, progress: bool | Callable[[dict], None] | None = True,
                     regrade: bool = False, student: str | None = None) -> dict:
@@ -173,11 +192,13 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 if key not in pending or key in recorded:
                     return
                 for sub_id, sid in pending[key]:
-                    book.record_result(sub_id, result)
-                    doc["submissions"].append({"student": sid, **result})
+                    doc["submissions"].append({"student": sid, **_record_one(book, sub_id, result)})
                 recorded.add(key)
             if bar:
-                bar(result)
+                try:
+                    bar(result)
+                except Exception:  # noqa: BLE001 - a display problem never stops the batch
+                    pass
 
         result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
                              workers=workers, progress=record)

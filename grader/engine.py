@@ -34,6 +34,7 @@ from typing import Callable, Iterable
 from grader.plugin import CONFIG_ENV
 from grader.spec import GradingSpec
 from grader.submission import SubmissionError, prepare_submission
+from grader.text import clean_text
 
 __all__ = ["grade_submission", "grade_submissions", "not_graded"]
 
@@ -44,8 +45,12 @@ _TAIL = 2000
 
 
 def not_graded(path, error: str) -> dict:
-    """The result of a submission that could not be graded (infrastructure failure)."""
-    return {"path": str(path), "status": "not_graded", "score": 0.0, "max_score": 0.0, "error": error, "checks": []}
+    """The result of a submission that could not be graded (infrastructure failure).
+
+    ``error`` may quote student text (a harness tail, a file name): it is cleaned here.
+    """
+    return {"path": str(path), "status": "not_graded", "score": 0.0, "max_score": 0.0,
+            "error": clean_text(error, limit=2000), "checks": []}
 
 
 def _backend_name(sandbox) -> str:
@@ -244,6 +249,17 @@ def grade_submission(spec: GradingSpec, path, *, sandbox="auto") -> dict:
     return _grade_one(spec, path, backend)
 
 
+def _notify(progress, result: dict) -> None:
+    """Call ``progress(result)``; a failing callback is reported, never stops the batch."""
+    if progress is None:
+        return
+    try:
+        progress(result)
+    except Exception as exc:  # noqa: BLE001 - the other submissions must still be graded
+        sys.stderr.write(clean_text(f"warning: progress callback failed for {result.get('path')}: "
+                                    f"{type(exc).__name__}: {exc}", limit=500, multiline=False) + "\n")
+
+
 def grade_submissions(
     spec: GradingSpec,
     paths: Iterable,
@@ -269,8 +285,7 @@ def grade_submissions(
     except Exception as exc:  # noqa: BLE001 - e.g. SandboxUnavailable: nothing is graded
         results = [not_graded(p, str(exc)) for p in paths]
         for r in results:
-            if progress:
-                progress(r)
+            _notify(progress, r)
         return {"assignment": spec.assignment, "submissions": results}
     results: list[dict | None] = [None] * len(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -278,6 +293,5 @@ def grade_submissions(
         for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()
-            if progress:
-                progress(results[i])
+            _notify(progress, results[i])
     return {"assignment": spec.assignment, "submissions": results}

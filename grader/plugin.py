@@ -48,6 +48,7 @@ import pytest
 from grader.checks import Submission, banned_imports, rng_for
 from grader.proxy import CallTimeout, SandboxError, StudentError, StudentRoot, StudentSession, WorkerDied
 from grader.spec import Limits
+from grader.text import clean_text
 
 CONFIG_ENV = "COURSEKIT_GRADER_CONFIG"
 _DETAIL_CAP = 600
@@ -83,8 +84,8 @@ def check_message(name: str, doc: str | None, detail: str = "") -> str:
 
 
 def _cap(text: str) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= _DETAIL_CAP else text[: _DETAIL_CAP - 3] + "..."
+    """One line of at most ``_DETAIL_CAP`` characters, student text cleaned (grader.text)."""
+    return clean_text(" ".join(str(text).split()), limit=_DETAIL_CAP, multiline=False)
 
 
 class _InProcessRoot:

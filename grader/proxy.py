@@ -27,6 +27,7 @@ from pathlib import Path
 
 from grader._worker import wire
 from grader.spec import Limits
+from grader.text import clean_text
 
 __all__ = [
     "StudentError", "WorkerDied", "CallTimeout", "SandboxError", "RemoteObject", "StudentSession",
@@ -62,6 +63,7 @@ class StudentError(Exception):
 
 
 _ERROR_CLASSES: dict[str, type] = {}
+_MESSAGE_LIMIT = 4000
 _ERROR_LOCK = threading.Lock()
 
 
@@ -88,11 +90,11 @@ def student_error_class(builtin_name: str) -> type[StudentError]:
 def _raise_student_error(info: dict):
     builtin_name = info.get("builtin") if type(info.get("builtin")) is str else "Exception"
     cls = student_error_class(builtin_name)
-    message = str(info.get("message", ""))
+    message = clean_text(info.get("message", ""), limit=_MESSAGE_LIMIT)  # student text: cleaned once, here
     exc = cls(message)
-    exc.type_name = str(info.get("type", builtin_name))
+    exc.type_name = clean_text(info.get("type", builtin_name), limit=200, multiline=False)
     exc.student_message = message
-    exc.student_traceback = str(info.get("traceback", ""))
+    exc.student_traceback = clean_text(info.get("traceback", ""), limit=_MESSAGE_LIMIT)
     raise exc
 
 
@@ -114,12 +116,9 @@ class SandboxError(RuntimeError):
 
 # ----------------------------------------------------------------------------- output
 def escape_output(data: bytes) -> str:
-    """Student output as safe text: invalid UTF-8 and control characters escaped."""
-    text = data.decode("utf-8", errors="backslashreplace")
-    return "".join(
-        ch if ch in "\n\t" or (ch.isprintable()) else repr(ch)[1:-1]
-        for ch in text
-    )
+    """Student output as safe text: invalid UTF-8 and control characters escaped
+    (:func:`grader.text.clean_text`; the byte limit is :class:`_OutputBuffer`'s)."""
+    return clean_text(data, limit=None)
 
 
 class _OutputDrain(threading.Thread):
@@ -276,7 +275,8 @@ class StudentSession:
         hid = tag["id"]
         proxy = self._proxies.get(hid)
         if proxy is None:
-            proxy = RemoteObject(self, self.generation, hid, str(tag.get("type", "?")), str(tag.get("kind", "object")))
+            proxy = RemoteObject(self, self.generation, hid, clean_text(tag.get("type", "?"), limit=200, multiline=False),
+                                 clean_text(tag.get("kind", "object"), limit=40, multiline=False))
             self._proxies[hid] = proxy
             weakref.finalize(proxy, self._schedule_release, self.generation, hid)
         with self._release_lock:

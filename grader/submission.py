@@ -20,6 +20,8 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
+from grader.text import clean_text
+
 __all__ = ["SubmissionError", "prepare_submission", "notebook_to_source", "MAX_BYTES", "MAX_FILES"]
 
 #: Default limits of a prepared submission.
@@ -30,7 +32,14 @@ _SAFE_CELL_MAGICS = ("%%time", "%%timeit", "%%capture")
 
 
 class SubmissionError(ValueError):
-    """The submission cannot be accepted (the message says why, in one line)."""
+    """The submission cannot be accepted (the message says why, in one line).
+
+    The message quotes student-chosen names, so it is cleaned here, once
+    (:func:`grader.text.clean_text`: no control characters, valid UTF-8, capped).
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean_text(message, limit=500, multiline=False))
 
 
 class _Budget:
@@ -113,7 +122,7 @@ def _safe_member(info: zipfile.ZipInfo) -> PurePosixPath | None:
 def _extract_zip(src: Path, dest: Path, budget: _Budget) -> None:
     try:
         archive = zipfile.ZipFile(src)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:  # ValueError: e.g. an entry name that is not UTF-8
         raise SubmissionError(f"not a valid zip file: {exc}") from None
     with archive:
         members = []

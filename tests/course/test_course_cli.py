@@ -129,10 +129,20 @@ def test_submit_after_the_deadline(course, tmp_path):
 
 def test_roster_import_list_and_bad_csv(course_root, tmp_path):
     good = tmp_path / "roster.csv"
-    good.write_text("id,name,email\nzoe,Zoe Z,zoe@example.org\nyan,Yan Y,\n")
+    good.write_text("id,name,email,unix_user\nzoe,Zoe Z,zoe@example.org,zz\nyan,Yan Y,,\n")
     assert "imported 2 new" in run("roster", "import", good, "--course", course_root).output
     rows = json.loads(run("roster", "list", "--json", "--course", course_root).output)
-    assert rows == [{"id": "yan", "name": "Yan Y", "email": ""}, {"id": "zoe", "name": "Zoe Z", "email": "zoe@example.org"}]
+    assert rows == [{"id": "yan", "name": "Yan Y", "email": "", "unix_user": ""},
+                    {"id": "zoe", "name": "Zoe Z", "email": "zoe@example.org", "unix_user": "zz"}]
+    assert "updated yan" in run("roster", "add", "yan", "--unix-user", "1234", "--course", course_root).output
+    fails("roster", "add", "xia", "--unix-user", "zz", "--course", course_root, match="already belongs to student 'zoe'")
+    fails("roster", "add", "xia", "--unix-user", "no way", "--course", course_root, match="invalid unix user")
+    shared = tmp_path / "shared.csv"
+    shared.write_text("id,unix_user\nw1,same\nw2,same\n")
+    fails("roster", "import", shared, "--course", course_root, match="given to more than one student")
+    taken = tmp_path / "taken.csv"
+    taken.write_text("id,unix_user\nw3,zz\n")
+    fails("roster", "import", taken, "--course", course_root, match="already belongs to student 'zoe'")
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name\nok1,A\nnot ok!,B\n")
     fails("roster", "import", bad, "--course", course_root, match="bad.csv:3: invalid student id")

@@ -103,9 +103,14 @@ def test_submit_to_an_unwritable_exchange_is_a_clear_error(roster, work, monkeyp
     assert list(inbox.iterdir()) == []
 
 
+def _at(times: dict[str, datetime]):
+    """A simulated exchange clock for ``collect``: inbox file name -> time received."""
+    return lambda path, st: times[path.name]
+
+
 def test_collect_is_content_addressed_immutable_and_idempotent(roster, work, config):
-    submit(assignment_id="toy", student_id="alice", directory=work, now=BEFORE)
-    submit(assignment_id="toy", student_id="bob", directory=work, now=BEFORE)
+    submit(assignment_id="toy", student_id="alice", directory=work)  # now: on time, the kernel agrees
+    submit(assignment_id="toy", student_id="bob", directory=work)
     r = collect(config=config, assignment_id="toy")
     assert sorted(c["student"] for c in r["collected"]) == ["alice", "bob"]
     assert r["shared_content"] == [["alice", "bob"]]  # identical files flagged
@@ -122,11 +127,13 @@ def test_collect_is_content_addressed_immutable_and_idempotent(roster, work, con
 
 
 def test_collect_keeps_the_latest_per_student_and_detects_lateness_with_extensions(roster, work, config):
-    submit(assignment_id="toy", student_id="alice", directory=work, now=BEFORE)
+    times = {}
+    late = DUE + timedelta(hours=30)
+    times[Path(submit(assignment_id="toy", student_id="alice", directory=work, now=BEFORE)["path"]).name] = BEFORE
     (work / "toy.py").write_text((work / "toy.py").read_text() + "\n# second try\n")
-    submit(assignment_id="toy", student_id="alice", directory=work, now=DUE + timedelta(hours=30))
-    submit(assignment_id="toy", student_id="carol", directory=work, now=DUE + timedelta(hours=30))
-    collect(config=config, assignment_id="toy")
+    times[Path(submit(assignment_id="toy", student_id="alice", directory=work, now=late)["path"]).name] = late
+    times[Path(submit(assignment_id="toy", student_id="carol", directory=work, now=late)["path"]).name] = late
+    assert not collect(config=config, assignment_id="toy", received_at=_at(times))["rejected"]
     book = open_gradebook(config)
     latest = book.latest_submissions("toy")
     book.close()
@@ -136,7 +143,7 @@ def test_collect_keeps_the_latest_per_student_and_detects_lateness_with_extensio
 
 
 def test_collect_rejects_corrupt_tampered_and_unknown_archives_but_keeps_good_ones(roster, work, config):
-    good = Path(submit(assignment_id="toy", student_id="alice", directory=work, now=BEFORE)["path"])
+    good = Path(submit(assignment_id="toy", student_id="alice", directory=work)["path"])
     inbox = good.parent
     (inbox / "bob.20291231T000000Z.feed.zip").write_bytes(b"PK\x03\x04 this is not a zip")
     with zipfile.ZipFile(good) as zf:
@@ -155,12 +162,14 @@ def test_collect_rejects_corrupt_tampered_and_unknown_archives_but_keeps_good_on
     assert not (config.root.parent / "etc").exists()
 
 
-def test_collect_uses_the_kernel_time_when_the_claimed_time_is_earlier(roster, work, config):
+def test_collect_rejects_a_claimed_time_earlier_than_the_kernel_time(roster, work, config):
     """Editing submission.json to an earlier date cannot make a submission on time."""
     submit(assignment_id="toy", student_id="alice", directory=work, now=datetime(2001, 1, 1, tzinfo=timezone.utc))
     r = collect(config=config, assignment_id="toy")
-    stamp = datetime.fromisoformat(r["collected"][0]["submitted_at"])
-    assert stamp > datetime.now(timezone.utc) - timedelta(minutes=5)
+    assert r["collected"] == []
+    (name, why), = r["rejected"]
+    assert name.startswith("alice.20010101T") and "claims submitted_at 2001-01-01" in why
+    assert "received it at" in why
 
 
 def test_collect_unknown_assignment_and_missing_exchange(config):

@@ -46,11 +46,13 @@ def collected(config, tmp_path):
         book.add_student(sid)
     book.close()
     on_time = DUE - timedelta(days=1)
+    received = {}  # the simulated clock of the exchange (a real one reads the kernel's time)
     for sid, d in (("perfect", sol), ("stub", stub), ("partial", part)):
-        submit(assignment_id="toy", student_id=sid, directory=d, now=on_time)
+        received[Path(submit(assignment_id="toy", student_id=sid, directory=d, now=on_time)["path"]).name] = on_time
     (sol / "toy.py").write_text((sol / "toy.py").read_text() + "\n# late\n")
-    submit(assignment_id="toy", student_id="late", directory=sol, now=DUE + timedelta(hours=36))
-    collect(config=config, assignment_id="toy")
+    late = DUE + timedelta(hours=36)
+    received[Path(submit(assignment_id="toy", student_id="late", directory=sol, now=late)["path"]).name] = late
+    assert not collect(config=config, assignment_id="toy", received_at=lambda p, st: received[p.name])["rejected"]
     return config
 
 
