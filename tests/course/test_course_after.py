@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import sqlite3
+from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -14,11 +15,27 @@ from typer.testing import CliRunner
 
 from cli import app
 from course.config import load_config
-from course.exchange import collect, ensure_inbox, submit
+import course.exchange
+from course.exchange import collect, ensure_inbox
 from course.release import release
 
 runner = CliRunner()
 DUE = datetime(2030, 1, 1, tzinfo=timezone.utc)
+#: inbox file name -> the simulated time it was received (a trusted test clock)
+RECEIVED: dict[str, datetime] = {}
+
+
+def submit(**kwargs):
+    """course.exchange.submit at a simulated time, which collect's kernel clock then reports."""
+    result = course.exchange.submit(**kwargs)
+    RECEIVED[Path(result["path"]).name] = kwargs["now"]
+    return result
+
+
+@pytest.fixture(autouse=True)
+def simulated_clock(monkeypatch):
+    real = course.exchange.kernel_time
+    monkeypatch.setattr(course.exchange, "kernel_time", lambda path, st: RECEIVED.get(path.name) or real(path, st))
 
 
 def run(*args, ok=True):

@@ -190,8 +190,8 @@ def test_rigged_values_never_pass(graded):
 def test_messages_never_show_source_or_expected_values(graded):
     for name in ("stub", "monkeypatch", "rigged", "hang", "osexit_in_fit"):
         for c in graded[name][0]["checks"]:
-            msg = c["message"]
-            assert msg.startswith(c["id"].split("::")[1] + ":")
+            msg, name = c["message"], c["id"].split("::")[1]
+            assert msg == name if c["status"] == "passed" else msg.startswith(name + ":")
             for leak in ("assert", "allclose", "Second paragraph", "1e-2", "4.0 / 3.0", "1.333", str(SEED),
                          "hidden_seed", "HIDDEN-SENTINEL", "_data("):
                 assert leak not in msg, (name, msg)
