@@ -505,7 +505,7 @@ def stats(
 
 @app.command()
 def manual(
-    assignment: str = typer.Argument(..., help="Assignment id (its assignment.toml has [[rubric]] items)."),
+    assignment: str = typer.Argument(..., help="Assignment id (its rubric items are declared in assignment.toml)."),
     export_to: Optional[Path] = typer.Option(None, "--export", help="Write a grading sheet: one row per student "
                                              "and rubric item, points blank until entered."),
     import_from: Optional[Path] = typer.Option(None, "--import", help="Read a filled-in sheet (all rows or none; "
