@@ -1,7 +1,6 @@
 """``course.toml``: the configuration at the root of a course."""
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,7 +32,6 @@ class CourseConfig:
     root: Path
     name: str = "Machine learning for astronomy"
     seed: int = 20261121
-    hidden_seed: int = 7346051
     assignments_dir: Path = Path("assignments")
     exchange: Path = Path("exchange")
     gradebook_url: str = ""
@@ -93,12 +91,16 @@ def load_config(root: Path | None = None) -> CourseConfig:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CourseError(f"{path}: unknown section(s) {', '.join(unknown)}")
+    if "hidden_seed" in c:
+        raise CourseError(
+            f"{path}: [course] hidden_seed is no longer supported (a guessable seed); delete it: "
+            "the hidden data's seeds come from the course secret .course-secret (run `course secret init`)"
+        )
     sandbox = c.get("sandbox", "auto")
     if sandbox not in SANDBOXES:
         raise CourseError(f"{path}: course.sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
     try:
         seed = int(c.get("seed", 20261121))
-        hidden_seed = int(os.environ.get("COURSE_HIDDEN_SEED", c.get("hidden_seed", 7346051)))
         workers = int(c.get("workers", 2))
         late = LatePolicy(**raw.get("late", {}))
     except (TypeError, ValueError) as exc:
@@ -108,7 +110,6 @@ def load_config(root: Path | None = None) -> CourseConfig:
         root=root,
         name=c.get("name", CourseConfig.name),
         seed=seed,
-        hidden_seed=hidden_seed,
         assignments_dir=Path(c.get("assignments", "assignments")),
         exchange=Path(c.get("exchange", "exchange")),
         gradebook_url=c.get("gradebook", ""),
