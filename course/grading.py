@@ -141,6 +141,7 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
     from course.gradebook import open_gradebook
 
     asg = load_assignment(config, assignment_id)
+    spec = asg.grading_spec()  # refuses first when the course has no secret
     sandbox, workers = _options(config, sandbox, workers)
     with _RunLock(config.root / f".grading-{asg.id}.lock"):
         book = open_gradebook(config)
@@ -175,7 +176,7 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 if bar:
                     bar(result)
 
-            result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
+            result = _run_engine(spec, [Path(p) for p in pending], sandbox=sandbox,
                                  workers=workers, progress=record)
             for r in result.get("submissions", []):  # engines that report only at the end
                 record(r)
