@@ -538,6 +538,21 @@ def demo(
     run_demo(directory=directory, assignment_id=assignment, sandbox=sandbox, echo=typer.echo)
 
 
+secret_app = typer.Typer(cls=_Group, help="The course secret: seeds of the hidden data.", no_args_is_help=True)
+app.add_typer(secret_app, name="secret")
+
+
+@secret_app.command("init")
+def secret_init(course_dir: Optional[Path] = CourseOpt) -> None:
+    """Create the course's random secret (.course-secret, mode 0600, git-ignored); never overwrites one."""
+    from course.config import find_course_root
+    from course.secret import create_secret
+
+    path = create_secret(find_course_root(course_dir))
+    typer.echo(f"created {path} (256 random bits, mode 0600, listed in .gitignore); keep a private backup: "
+               "the hidden data, and so the grades, cannot be reproduced without it")
+
+
 @image_app.command("build")
 def image_build(
     base_image: str = typer.Option("python:3.11-slim", help="Base image with python3.11 and python3-venv."),

@@ -32,7 +32,6 @@ a grade up to N points above that maximum (bonus points).
 """
 from __future__ import annotations
 
-import hashlib
 import re
 import tomllib
 from dataclasses import dataclass, fields
@@ -41,6 +40,7 @@ from pathlib import Path
 
 from course.config import CourseConfig, _as_datetime
 from course.errors import CourseError
+from course.secret import derive_seed, load_secret
 from grader.spec import GPU_MODES, GradingSpec, Limits
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
@@ -88,20 +88,32 @@ class Assignment:
         return self.path / "hidden"
 
     def hidden_seed(self) -> int:
-        """The secret seed of this assignment's hidden data (trusted side only)."""
-        base = self.course.hidden_seed if self.course else 0
-        digest = hashlib.sha256(f"{base}:{self.id}".encode()).digest()
-        return int.from_bytes(digest[:4], "little")
+        """The secret seed of this assignment's hidden data (trusted side only).
+
+        A 256-bit integer derived from the course secret (:mod:`course.secret`); raises
+        :class:`CourseError` saying how to create the secret when the course has none.
+        """
+        if self.course is None:
+            raise CourseError(f"assignment {self.id!r} has no course, so no course secret for its hidden seed")
+        return derive_seed(load_secret(self.course.root), self.id)
 
     def grading_spec(self, *, public: bool = False) -> GradingSpec:
-        """The grader's view: hidden checks (or the public ones for ``course check``)."""
+        """The grader's view: hidden checks (or the public ones for ``course check``).
+
+        Only the hidden checks need the course secret; the public ones get the public
+        seed of the released data.
+        """
+        if public:
+            seed = self.course.seed if self.course else 0
+        else:
+            seed = self.hidden_seed()
         return GradingSpec(
             assignment=self.id,
             tests_dir=self.public_tests if public else self.hidden_tests,
             student_files=self.student_files,
             limits=self.limits,
             gpu=self.gpu,
-            seed=self.hidden_seed(),
+            seed=seed,
             gates=() if public else self.gates,
             public=public,
         )

@@ -1,7 +1,6 @@
 """``course.toml``: the configuration at the root of a course."""
 from __future__ import annotations
 
-import os
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -33,7 +32,6 @@ class CourseConfig:
     root: Path
     name: str = "Machine learning for astronomy"
     seed: int = 20261121
-    hidden_seed: int = 7346051
     assignments_dir: Path = Path("assignments")
     exchange: Path = Path("exchange")
     gradebook_url: str = ""
@@ -82,7 +80,7 @@ def _as_datetime(value, where: str) -> datetime:
 
 #: ``[course]`` keys and the types they take.
 COURSE_KEYS: dict[str, tuple[type, ...]] = {
-    "name": (str,), "seed": (int,), "hidden_seed": (int,), "assignments": (str,), "exchange": (str,),
+    "name": (str,), "seed": (int,), "assignments": (str,), "exchange": (str,),
     "gradebook": (str,), "sandbox": (str,), "workers": (int,),
 }
 #: ``[late]`` keys and their types.
@@ -155,6 +153,11 @@ def load_config(root: Path | None = None) -> CourseConfig:
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CourseError(f"{path}: unknown section(s) {', '.join(unknown)}")
+    if "hidden_seed" in c:
+        raise CourseError(
+            f"{path}: [course] hidden_seed is no longer supported (a guessable seed); delete it: "
+            "the hidden data's seeds come from the course secret .course-secret (run `course secret init`)"
+        )
     problems = validate_raw(raw, assignments_root=root / str(c.get("assignments", "assignments")))
     if problems:
         raise CourseError(f"{path}: " + "; ".join(problems))
@@ -163,7 +166,6 @@ def load_config(root: Path | None = None) -> CourseConfig:
         raise CourseError(f"{path}: course.sandbox must be one of {', '.join(SANDBOXES)}, got {sandbox!r}")
     try:
         seed = int(c.get("seed", 20261121))
-        hidden_seed = int(os.environ.get("COURSE_HIDDEN_SEED", c.get("hidden_seed", 7346051)))
         workers = int(c.get("workers", 2))
         late = LatePolicy(**raw.get("late", {}))
     except (TypeError, ValueError) as exc:
@@ -173,7 +175,6 @@ def load_config(root: Path | None = None) -> CourseConfig:
         root=root,
         name=c.get("name", CourseConfig.name),
         seed=seed,
-        hidden_seed=hidden_seed,
         assignments_dir=Path(c.get("assignments", "assignments")),
         exchange=Path(c.get("exchange", "exchange")),
         gradebook_url=c.get("gradebook", ""),

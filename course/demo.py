@@ -60,6 +60,7 @@ def build_demo_course(root: Path, *, sandbox: str | None = None) -> tuple[Path, 
     """Create the demo course in ``root`` (must be empty or absent); return (root, due dates)."""
     from course.assignment import list_assignments
     from course.config import builtin_course_root, load_config
+    from course.secret import create_secret
 
     src = builtin_course_root()
     root = Path(root)
@@ -81,7 +82,6 @@ def build_demo_course(root: Path, *, sandbox: str | None = None) -> tuple[Path, 
         "[course]",
         f"name = {_toml_value(base.name + ' (demo)')}",
         f"seed = {base.seed}",
-        f"hidden_seed = {base.hidden_seed}",
         'assignments = "assignments"',
         'exchange = "exchange"',
         f"sandbox = {_toml_value(sandbox or base.sandbox)}",
@@ -94,6 +94,7 @@ def build_demo_course(root: Path, *, sandbox: str | None = None) -> tuple[Path, 
     if base.late.cutoff_days is not None:
         lines.append(f"cutoff_days = {base.late.cutoff_days!r}")
     (root / "course.toml").write_text("\n".join(lines) + "\n")
+    create_secret(root)  # the demo's own random secret: hidden grading needs one
     ids = [a.id for a in list_assignments(load_config(root))]
     dues = {i: due for i in ids}
     (root / "course.toml").write_text(

@@ -162,6 +162,7 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
     from course.gradebook import open_gradebook
 
     asg = load_assignment(config, assignment_id)
+    spec = asg.grading_spec()  # refuses first when the course has no secret
     sandbox, workers = _options(config, sandbox, workers)
     with _RunLock(config.root / f".grading-{asg.id}.lock"), open_gradebook(config) as book:
         latest = book.latest_submissions(asg.id)
@@ -200,7 +201,7 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 except Exception:  # noqa: BLE001 - a display problem never stops the batch
                     pass
 
-        result = _run_engine(asg.grading_spec(), [Path(p) for p in pending], sandbox=sandbox,
+        result = _run_engine(spec, [Path(p) for p in pending], sandbox=sandbox,
                              workers=workers, progress=record)
         for r in result.get("submissions", []):  # engines that report only at the end
             record(r)

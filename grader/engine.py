@@ -42,6 +42,8 @@ __all__ = ["grade_submission", "grade_submissions", "not_graded"]
 HARNESS_GRACE_S = 60.0
 _PACKAGE_ROOT = str(Path(__file__).resolve().parents[1])
 _TAIL = 2000
+#: Environment variables holding the course secret (course.secret.SECRET_ENV): never passed on.
+_SECRET_ENVS = frozenset({"COURSE_SECRET"})
 
 
 def not_graded(path, error: str) -> dict:
@@ -65,7 +67,10 @@ def _backend_name(sandbox) -> str:
 
 
 def _harness_env(config_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTEST_", "COURSEKIT_"))}
+    # The harness gets the seed in its config file: the course secret itself never leaves
+    # this process, not even to the trusted harness (defence in depth against /proc readers).
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("PYTEST_", "COURSEKIT_")) and k not in _SECRET_ENVS}
     env["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     env[CONFIG_ENV] = str(config_path)
     env["PYTHONPATH"] = os.pathsep.join([_PACKAGE_ROOT, *filter(None, [os.environ.get("PYTHONPATH")])])

@@ -63,7 +63,9 @@ class GradingSpec:
     limits : Limits
     gpu : {"none", "optional", "required"}
     seed : int
-        Secret seed of the hidden data; given to checks by the ``hidden_seed`` fixture,
+        Secret seed of the hidden data (a 256-bit integer derived from the course secret,
+        see :mod:`course.secret`; take it whole, e.g. ``np.random.default_rng(seed)``); given
+        to checks by the ``hidden_seed`` fixture,
         never to the sandbox.
     image : str
         Docker image the docker backend runs the worker in.

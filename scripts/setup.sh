@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Set up the course kit on a bare Debian/Ubuntu machine (run as root, or with sudo available).
 #
-#   bash scripts/setup.sh          Python environment (.venv) + bubblewrap: enough for `course demo`
+#   bash scripts/setup.sh          Python environment (.venv) + bubblewrap + the course secret
+#                                  (.course-secret): enough for `course demo` and `course grade`
 #   bash scripts/setup.sh --ci     also Docker (docker.io, dockerd) and the sandbox image
 #
 # Idempotent: a second run only checks that everything is in place.
@@ -41,6 +42,12 @@ fi
 # torch first and pinned: its CPU build, so the resolver never pulls CUDA packages.
 .venv/bin/python -m pip install -q --disable-pip-version-check torch==2.13.0
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+
+# This repository is itself a course: its hidden grading needs a random course secret,
+# created once (0600, listed in .gitignore) and never overwritten or committed.
+if [ ! -e .course-secret ]; then
+    .venv/bin/python -c 'import cli; cli.app()' secret init --course .
+fi
 
 if [ "$MODE" = "--ci" ]; then
     bash scripts/docker-setup.sh

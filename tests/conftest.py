@@ -36,3 +36,9 @@ def backend_or_skip(name: str):
 def safe_backend(request):
     """Each real sandbox backend in turn (bubblewrap, Docker)."""
     return backend_or_skip(request.param)
+
+
+@pytest.fixture
+def bwrap_backend():
+    """The bubblewrap backend (a failure in CI when missing, a skip elsewhere)."""
+    return backend_or_skip("bwrap")

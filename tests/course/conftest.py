@@ -58,9 +58,14 @@ def fake_grade_submissions(spec, paths, *, sandbox="auto", workers=1, progress=N
 
 
 @pytest.fixture
-def course_root(tmp_path) -> Path:
+def course_root(tmp_path, monkeypatch) -> Path:
+    """A copy of the fixture course with its own random secret (never committed)."""
+    from course.secret import SECRET_ENV, create_secret
+
+    monkeypatch.delenv(SECRET_ENV, raising=False)  # the course's own file, not the caller's env
     root = tmp_path / "course"
     shutil.copytree(FIXTURE, root)
+    create_secret(root)
     return root
 
 

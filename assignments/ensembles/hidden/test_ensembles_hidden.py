@@ -68,6 +68,10 @@ def test_boosting_training_loss_decreases(student, data):
     score = np.asarray(model.train_score_, dtype=float)
     assert score.shape == (50,)
     assert np.all(np.diff(score) <= 1e-12) and score[-1] < 0.5 * score[0]
+    # the last entry is the training loss of the fitted model itself (the mean squared
+    # error; half of it in scikit-learn's convention), not a made-up decreasing sequence
+    final = _mse(data["z_train"], _predict(model, data["X_train"]))
+    assert min(abs(score[-1] - final), abs(score[-1] - 0.5 * final)) <= 1e-6 * final
 
 
 @pytest.mark.points(2)

@@ -52,6 +52,25 @@ def three_classes(seed: int):
     return X, np.digitize(score, np.quantile(score, [0.3, 0.7]))
 
 
+@lru_cache(maxsize=4)
+def depth_problems(seed: int):
+    """Two synthetic problems for depth selection, besides the catalogue (whose best depth
+    is 4-6): a fine staircase that wants deep trees (validated 9-12) and one step buried in
+    noise that wants a stump (1-2), so no fixed depth is near the optimum of all three.
+    Each is (X_train, y_train, X_test, y_test); only the training halves reach student code."""
+    rng = np.random.default_rng([seed, 3])
+    n = 1200
+    X = rng.uniform(0, 1, (n, 3)).astype(np.float32).astype(np.float64)
+    shift = rng.uniform(0, 1, 2)
+    y = (np.floor(48 * ((X[:, 0] + shift[0]) % 1)) / 48 + 0.5 * np.floor(8 * ((X[:, 1] + shift[1]) % 1)) / 8
+         + 0.01 * rng.normal(size=n))
+    deep = (X[:600], y[:600], X[600:], y[600:])
+    X = rng.normal(size=(n, 3)).astype(np.float32).astype(np.float64)
+    y = (X[:, 0] > rng.uniform(-0.5, 0.5)) * 1.0 + rng.normal(size=n)
+    shallow = (X[:300], y[:300], X[300:], y[300:])
+    return deep, shallow
+
+
 @pytest.fixture
 def classes(hidden_seed):
     return three_classes(int(hidden_seed))
@@ -60,3 +79,8 @@ def classes(hidden_seed):
 @pytest.fixture
 def data(hidden_seed):
     return catalogue(int(hidden_seed))
+
+
+@pytest.fixture
+def depth_data(hidden_seed):
+    return depth_problems(int(hidden_seed))
