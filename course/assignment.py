@@ -21,6 +21,9 @@ Layout of an assignment folder::
     [[files]]
     name = "trees.py"                # what the student submits
     reference = "reference/tree.py"  # stub generated from it by stripping solutions
+    stubs = ["DecisionTreeRegressor"]  # optional: only these definitions' regions are stubs;
+                                     # the other regions come implemented (taught earlier)
+    omit = ["export_text"]           # optional: top-level definitions left out entirely
     [[rubric]]                       # optional: written answers, graded by hand (course manual)
     id = "q1"
     points = 2
@@ -50,6 +53,10 @@ ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 class StudentFile:
     name: str
     reference: str | None = None  # path relative to the course root
+    #: definitions whose solution regions become stubs (None: all); the others come implemented
+    stubs: tuple[str, ...] | None = None
+    #: top-level definitions left out of the student's file
+    omit: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,7 +155,18 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
         name = f.get("name") if isinstance(f, dict) else None
         if not name or "/" in name or name.startswith("."):
             raise CourseError(f"{toml_path}: files[{i}].name must be a plain file name, got {name!r}")
-        files.append(StudentFile(name=name, reference=f.get("reference")))
+        scope = {}
+        for key in ("stubs", "omit"):
+            value = f.get(key)
+            if value is not None:
+                if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
+                    raise CourseError(f"{toml_path}: files[{i}].{key} must be a list of names, got {value!r}")
+                scope[key] = tuple(value)
+        unknown = sorted(set(f) - {"name", "reference", "stubs", "omit"})
+        if unknown:
+            raise CourseError(f"{toml_path}: files[{i}]: unknown key(s) {', '.join(unknown)}; "
+                              "known: name, reference, stubs, omit")
+        files.append(StudentFile(name=name, reference=f.get("reference"), **scope))
     if not files:
         raise CourseError(f"{toml_path}: at least one [[files]] entry is required")
     allowed = {f.name for f in fields(Limits)}

@@ -31,7 +31,7 @@ from pathlib import Path
 from course.assignment import Assignment, load_assignment
 from course.config import CourseConfig
 from course.errors import CourseError
-from course.release import release, solution_regions, strip_solutions
+from course.release import release, scoped_reference, solution_regions, strip_solutions
 
 MUTANTS_FILE = "mutants.toml"
 
@@ -66,9 +66,10 @@ def _number_variants(text: str) -> list[str]:
     return [str(value + 1)] + ([str(value * 2)] if value > 1 else [])
 
 
-def mutation_sites(source: str, file: str) -> list[Mutant]:
-    """Every mutant of ``source`` inside its solution regions (in file order)."""
-    regions = solution_regions(source)
+def mutation_sites(source: str, file: str, graded: list[bool] | None = None) -> list[Mutant]:
+    """Every mutant of ``source`` inside its solution regions (in file order); with
+    ``graded``, only inside the regions marked True (those the student writes)."""
+    regions = [r for i, r in enumerate(solution_regions(source)) if graded is None or graded[i]]
     inside = {i + 1 for a, b in regions for i in range(a, b + 1)}  # 1-based line numbers
     out = []
     try:
@@ -104,13 +105,9 @@ def _compiles(text: str) -> bool:
     return True
 
 
-def _references(asg: Assignment) -> dict[str, str]:
-    root = asg.course.root if asg.course else asg.path.parents[1]
-    refs = {}
-    for f in asg.files:
-        if f.reference and f.reference.endswith(".py"):
-            refs[f.name] = (root / f.reference).read_text()
-    return refs
+def _references(asg: Assignment) -> dict[str, tuple[str, list[bool]]]:
+    """Student file -> (scoped reference text, which regions the student writes)."""
+    return {f.name: scoped_reference(asg, f) for f in asg.files if f.name.endswith(".py")}
 
 
 def equivalents(asg: Assignment) -> dict[str, str]:
@@ -134,8 +131,8 @@ def sample_mutants(asg: Assignment, n: int | None, seed: int = 0) -> list[tuple[
     """Up to ``n`` compiling mutants (all when ``n`` is None), a reproducible sample,
     each with the full text of its mutated student file."""
     candidates = []
-    for name, text in _references(asg).items():
-        for m in mutation_sites(text, name):
+    for name, (text, graded) in _references(asg).items():
+        for m in mutation_sites(text, name, graded):
             mutated = apply(text, m)
             student = strip_solutions(mutated, where=name, keep_solutions=True)
             if _compiles(student) and student != strip_solutions(text, where=name, keep_solutions=True):

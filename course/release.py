@@ -62,6 +62,78 @@ def solution_regions(text: str) -> list[tuple[int, int]]:
     return regions
 
 
+def _top_level_nodes(text: str, where: str) -> list:
+    import ast
+
+    try:
+        return list(ast.parse(text).body)
+    except SyntaxError as exc:
+        raise CourseError(f"{where}:{exc.lineno}: not valid Python: {exc.msg}") from None
+
+
+def region_owners(text: str, *, where: str = "<text>") -> list[str]:
+    """For each solution region, in order, the definition it lies in: ``"sigmoid"``,
+    ``"Perceptron.fit"``, ``"Perceptron"`` (class body) or ``""`` (module level)."""
+    import ast
+
+    spans = []
+    for node in _top_level_nodes(text, where):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            spans.append((node.lineno, node.end_lineno, node.name))
+            if isinstance(node, ast.ClassDef):
+                for sub in node.body:
+                    if isinstance(sub, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        spans.append((sub.lineno, sub.end_lineno, f"{node.name}.{sub.name}"))
+    owners = []
+    for first, _last in solution_regions(text):
+        line = first + 1  # 1-based line of the region's first solution line
+        inner = [name for a, b, name in spans if a <= line <= b]
+        owners.append(max(inner, key=len) if inner else "")
+    return owners
+
+
+def _named(owner: str, names) -> bool:
+    return any(owner == n or owner.startswith(n + ".") for n in names)
+
+
+def omit_definitions(text: str, names, *, where: str = "<text>") -> str:
+    """``text`` without the top-level functions/classes called ``names`` (decorators and
+    all): what a scoped release leaves out."""
+    import ast
+
+    names = set(names)
+    drop: set[int] = set()
+    found = set()
+    for node in _top_level_nodes(text, where):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
+            first = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            drop.update(range(first, node.end_lineno + 1))
+            found.add(node.name)
+    missing = sorted(names - found)
+    if missing:
+        raise CourseError(f"{where}: omit names {', '.join(missing)}, which it does not define at top level")
+    return "".join(line for n, line in enumerate(text.splitlines(keepends=True), start=1) if n not in drop)
+
+
+def scope_source(text: str, *, stubs=None, omit=(), where: str = "<text>") -> tuple[str, list[bool]]:
+    """A scoped release of one reference file: ``(text without omitted definitions,
+    [whether each solution region becomes a stub])``.
+
+    ``stubs=None`` stubs every region; otherwise only regions inside the named
+    definitions (``"sigmoid"``, ``"Perceptron"``, ``"Perceptron.fit"``) become stubs and the
+    others keep their solution: what earlier assignments taught comes implemented.
+    """
+    if omit:
+        text = omit_definitions(text, omit, where=where)
+    owners = region_owners(text, where=where)
+    if stubs is None:
+        return text, [True] * len(owners)
+    unknown = [n for n in stubs if not any(_named(o, [n]) for o in owners)]
+    if unknown:
+        raise CourseError(f"{where}: stubs names {', '.join(unknown)}, which holds no solution region")
+    return text, [_named(o, stubs) for o in owners]
+
+
 def strip_solutions(text: str, *, where: str = "<text>", keep_solutions: bool = False,
                     keep: Callable[[int], bool] | None = None) -> str:
     """Replace solution regions by a stub and remove hidden-test regions.
@@ -191,6 +263,19 @@ def write_release_data(asg: Assignment, seed: int, dest: Path) -> list[str]:
     return written
 
 
+def scoped_reference(asg: Assignment, f) -> tuple[str, list[bool]]:
+    """The reference text of student file ``f`` with its scope applied (``omit``), and
+    which of its solution regions are the student's to write (``stubs``)."""
+    root = asg.course.root if asg.course else asg.path.parents[1]
+    src = (root / f.reference) if f.reference else asg.path / f.name
+    if not src.is_file():
+        raise CourseError(f"assignment {asg.id!r}: reference file {src} for {f.name!r} does not exist")
+    text = src.read_text()
+    if src.suffix != ".py":
+        return text, []
+    return scope_source(text, stubs=f.stubs, omit=f.omit, where=str(src))
+
+
 def _student_text(asg: Assignment, name: str, reference: str | None, solution: bool) -> str:
     root = asg.course.root if asg.course else asg.path.parents[1]
     src = (root / reference) if reference else asg.path / name
@@ -198,6 +283,10 @@ def _student_text(asg: Assignment, name: str, reference: str | None, solution: b
         raise CourseError(f"assignment {asg.id!r}: reference file {src} for {name!r} does not exist")
     text = src.read_text()
     if src.suffix == ".py":
+        f = next((f for f in asg.files if f.name == name), None)
+        if f is not None:
+            text, stubbed = scoped_reference(asg, f)
+            return strip_solutions(text, where=str(src), keep_solutions=solution, keep=lambda i: not stubbed[i])
         return strip_solutions(text, where=str(src), keep_solutions=solution)
     if src.suffix == ".ipynb":
         import nbformat
