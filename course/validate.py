@@ -12,7 +12,6 @@ For one assignment, through the real grading engine and sandbox:
 """
 from __future__ import annotations
 
-import re
 import secrets
 import shutil
 import tempfile
@@ -22,57 +21,12 @@ from pathlib import Path
 from course.assignment import load_assignment
 from course.config import CourseConfig
 from course.errors import CourseError
-from course.release import STUB_MESSAGE, release
-
-#: The constants a "stub + constants" submission returns, one variant each.
-CONSTANTS = (0.0, 1.0, 0.5, 2, 5)
-
-_STUB_LINE = re.compile(r'^(?P<indent>\s*)raise NotImplementedError\(["\']' + re.escape(STUB_MESSAGE) + r'["\']\)\s*$')
-
-_CONSTANT_HELPER = '''
-
-def _ck_constant(args, value):
-    """What a student who hard-codes answers would return (course validate)."""
-    import sys
-
-    import numpy as _np
-
-    name = sys._getframe(1).f_code.co_name
-    if "self" in args and (name.startswith("fit") or name in ("__init__", "partial_fit")):
-        return None if name == "__init__" else args["self"]
-    for key, v in args.items():
-        if key == "self":
-            continue
-        if hasattr(v, "shape") and len(getattr(v, "shape", ())) >= 1:
-            return _np.full(v.shape[0], value)
-        if isinstance(v, (list, tuple)) and len(v) and not isinstance(v[0], str):
-            return _np.full(len(v), value)
-    return value
-'''
-
-
-def constant_source(stub: str, value: float) -> str:
-    """``stub`` with every ``raise NotImplementedError("your code here")`` replaced by the
-    return of a constant: ``fit`` returns ``self``, array-taking functions an array of
-    ``value`` with one entry per row of their first array argument, others ``value``."""
-    lines = []
-    for line in stub.splitlines():
-        m = _STUB_LINE.match(line)
-        lines.append(f"{m['indent']}return _ck_constant(dict(locals()), {value!r})" if m else line)
-    return "\n".join(lines) + "\n" + _CONSTANT_HELPER
-
+from course.constants import VARIANTS, build_constants
+from course.release import release
 
 def constant_variants(stub_dir: Path, dest: Path, student_files) -> list[Path]:
-    """One "stub + constants" submission folder per constant in :data:`CONSTANTS`."""
-    out = []
-    for i, value in enumerate(CONSTANTS):
-        folder = dest / f"constants-{i}"
-        folder.mkdir(parents=True)
-        for name in student_files:
-            text = (stub_dir / name).read_text()
-            (folder / name).write_text(constant_source(text, value) if name.endswith(".py") else text)
-        out.append(folder)
-    return out
+    """One "stub + constants" submission folder per variant of :mod:`course.constants`."""
+    return [build_constants(stub_dir, dest / f"constants-{v.name}", v, student_files) for v in VARIANTS]
 
 
 def validate(*, config: CourseConfig, assignment_id: str, seeds: int = 3, sandbox: str | None = None,
@@ -119,11 +73,11 @@ def validate(*, config: CourseConfig, assignment_id: str, seeds: int = 3, sandbo
                 problems.append(f"{label} scores {r['score']:g}/{r['max_score']:g}; failing: {', '.join(lost)}")
         if stub_result["status"] == "graded" and stub_result["score"] != 0:
             problems.append(f"the stub scores {stub_result['score']:g} (should be 0)")
-        for value, r in zip(CONSTANTS, constants):
+        for variant, r in zip(VARIANTS, constants):
             if r["status"] == "graded" and r["score"] != 0:
                 won = [c["id"].rsplit("::", 1)[-1] for c in r["checks"] if c["status"] == "passed" and c["points"]]
-                problems.append(f"stub + constant {value:g} scores {r['score']:g}; draw these checks' inputs from "
-                                f"the hidden seed: {', '.join(won)}")
+                problems.append(f"stub + constants ({variant.name}) scores {r['score']:g}; draw these checks' inputs "
+                                f"from the hidden seed: {', '.join(won)}")
 
         def strip(r):
             return [{k: v for k, v in c.items() if k != "seconds"} for c in r["checks"]] + [r["score"]]

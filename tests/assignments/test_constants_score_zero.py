@@ -1,7 +1,7 @@
 """SECURITY item 31: the released stubs plus hard-coded constants score 0 on every assignment.
 
 Every assignment under ``assignments/`` is released, each stub is turned into several
-"stub + constants" submissions by the generic builder in ``stub_constants.py`` (fixed numbers,
+"stub + constants" submissions by the generic builder in ``course/constants.py`` (fixed numbers,
 fixed arrays sized from the inputs, ``fit`` returning ``self`` with constant fitted
 attributes), and all of them are graded through the real engine in bubblewrap with a
 fresh random course secret.  Any point awarded means a point-bearing check can be passed
@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from stub_constants import VARIANTS, build_constants, constant_source, stubbed
+from course.constants import VARIANTS, build_constants, constant_source, stubbed
 from course.assignment import list_assignments, load_assignment
 from course.config import load_config
 from course.release import release

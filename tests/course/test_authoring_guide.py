@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -25,7 +26,7 @@ def test_guide_blocks_are_a_valid_assignment(tmp_path, monkeypatch):
     root = tmp_path / "course"
     (root / "assignments").mkdir(parents=True)
     (root / "course.toml").write_text('[course]\nname = "Guide"\nseed = 5\n')
-    monkeypatch.setenv("COURSE_SECRET", "cd" * 32)
+    monkeypatch.setenv("COURSE_SECRET", secrets.token_hex(32))
     for rel, body in files.items():
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(body)
