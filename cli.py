@@ -163,6 +163,9 @@ def validate(
     workers: Optional[int] = typer.Option(None, "-j", "--workers", help="Submissions graded in parallel."),
     mutants: int = typer.Option(0, "--mutants", help="Also grade N mutants of the solution regions and print "
                                 "the mutation score and the survivors (0: skip).", min=0),
+    mistakes: bool = typer.Option(False, "--mistakes", help="Also grade the plausible-mistake corpus "
+                                  "(mistakes.toml): each must lose points on its hidden check; prints the "
+                                  "public catch rate."),
     json_out: Optional[str] = typer.Option(None, "--json", help="Also write the report as JSON ('-' = stdout)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
@@ -180,6 +183,14 @@ def validate(
 
         report["mutation"] = mutation_score(config=config, assignment_id=assignment, n=mutants, sandbox=sandbox,
                                             workers=workers)
+    if mistakes:
+        from course.mistakes import mistake_report
+
+        report["mistakes"] = mistake_report(config=config, assignment_id=assignment, sandbox=sandbox, workers=workers)
+        missed = [m["name"] for m in report["mistakes"]["mistakes"] if not m["hidden_caught"]]
+        if missed:
+            report["ok"] = False
+            report["problems"].append(f"mistakes not caught by their hidden check: {', '.join(missed)}")
     if json_out:
         _write_json(report, json_out)
     if json_out != "-":
@@ -195,6 +206,12 @@ def validate(
                        f"survived, {len(mu['equivalent'])} equivalent, of {mu['mutants']})")
             for row in mu["survivors"]:
                 typer.echo(f"  survivor: {row['id']}")
+        if "mistakes" in report:
+            mi = report["mistakes"]
+            for m in mi["mistakes"]:
+                typer.echo(f"  mistake {m['name']:<40} hidden: {'caught' if m['hidden_caught'] else 'MISSED'}"
+                           f" ({m['check']})   public: {', '.join(m['public_failing']) or 'not caught'}")
+            typer.echo(f"mistakes: hidden catch rate {mi['hidden_rate']:.2f}, public catch rate {mi['public_rate']:.2f}")
         for p in report["problems"]:
             typer.secho(f"problem: {p}", fg=typer.colors.RED, err=True)
         typer.echo("valid" if report["ok"] else f"NOT valid: {len(report['problems'])} problem(s)")

@@ -4,22 +4,23 @@ For each assignment, from ``course.release`` output:
 
 - the solution release scores full marks, the stub release scores 0;
 - three gradings of the solution give identical check-by-check results;
-- plausible student mistakes, written as text mutations of the released solution, each
-  lose points on the check meant to catch them (and the replacement is asserted to have
-  applied, so a drifting reference fails loudly instead of silently testing nothing).
+- plausible student mistakes (``assignments/<id>/mistakes.toml``: text mutations of the
+  released solution) each lose points on the check meant to catch them (and the
+  replacement is asserted to have applied, so a drifting reference fails loudly instead of
+  silently testing nothing).
 
 Everything for one assignment is graded in ONE ``grade_submissions`` call (two workers),
 cached per module, so the hidden suites run once per submission.
 """
 from __future__ import annotations
 
-import shutil
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from course.assignment import load_assignment
+from course.errors import CourseError
+from course.mistakes import apply_mistake, load_mistakes
 from course.config import load_config
 from course.release import release
 from grader.engine import grade_submissions
@@ -28,128 +29,14 @@ ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ("linear-models", "classification", "trees", "ensembles")
 
 
-@dataclass(frozen=True)
-class Mistake:
-    """A student mistake: replace ``old`` by ``new`` in ``file``; ``check`` must lose points."""
-
-    name: str
-    file: str
-    old: str
-    new: str
-    check: str
+MISTAKES = {a: load_mistakes(load_assignment(load_config(ROOT), a)) for a in ASSIGNMENTS}
 
 
-MISTAKES = {
-    "linear-models": [
-        Mistake("gd_gradient_sign", "linear_model.py",
-                "W -= self.learning_rate * (X[idx].T @ g)", "W += self.learning_rate * (X[idx].T @ g)",
-                "test_batch_gradient_descent_converges"),
-        Mistake("normal_equations_forget_intercept_shift", "linear_model.py",
-                "W = np.linalg.lstsq(Xc, Yc, rcond=None)[0]\n        b = y_mean - x_mean @ W",
-                "W = np.linalg.lstsq(Xc, Yc, rcond=None)[0]\n        b = y_mean",
-                "test_normal_equations_exact"),
-        Mistake("lasso_threshold_not_clipped", "linear_model.py",
-                "return np.sign(z) * np.maximum(np.abs(z) - t, 0.0)", "return np.sign(z) * (np.abs(z) - t)",
-                "test_lasso_sparsity_path"),
-        Mistake("power_law_mixed_log_bases", "scaling.py",
-                "y = np.log10(mass)", "y = np.log(mass)", "test_power_law_fit"),
-        Mistake("polynomial_off_by_one", "scaling.py",
-                "for j in range(int(degree) + 1)", "for j in range(int(degree))", "test_polynomial_design"),
-        Mistake("degree_chosen_on_training_error", "scaling.py",
-                "_, val_mse = validation_curve(x[train], y[train], x[val], y[val], degrees)",
-                "val_mse, _ = validation_curve(x[train], y[train], x[val], y[val], degrees)",
-                "test_choose_degree_validated"),
-        Mistake("huber_gradient_is_mse_gradient", "scaling.py",
-                "grad = np.clip(residual, -delta, delta)", "grad = residual", "test_huber_resists_outliers"),
-    ],
-    "classification": [
-        Mistake("standardise_with_test_statistics", "star_galaxy.py",
-                "X_test_scaled = (X_test - mean) / std",
-                "X_test_scaled = (X_test - X_test.mean(axis=0)) / X_test.std(axis=0)",
-                "test_standardise_uses_training_statistics"),
-        Mistake("knn_without_standardising", "star_galaxy.py",
-                "X_train_s, X_test_s = standardise(X_train, X_test)\n    knn",
-                "X_train_s, X_test_s = X_train, X_test\n    knn",
-                "test_knn_star_galaxy_accuracy"),
-        Mistake("purity_is_completeness", "star_galaxy.py",
-                "purity = tp / n_pred if n_pred else 0.0", "purity = tp / n_true if n_true else 0.0",
-                "test_purity_completeness"),
-        Mistake("unweighted_cross_entropy", "star_galaxy.py",
-                'LogisticRegression(class_weight="balanced")', "LogisticRegression()",
-                "test_rare_galaxies_recovered"),
-        Mistake("logistic_gradient_sign", "linear_model.py",
-                "G = (_sigmoid(z) - Y[:, 0])[:, None]", "G = (Y[:, 0] - _sigmoid(z))[:, None]",
-                "test_logistic_regression_matches_cross_entropy"),
-        Mistake("naive_bayes_std_for_variance", "naive_bayes.py",
-                "X[y_idx == k].var(axis=0) for k", "X[y_idx == k].std(axis=0) for k",
-                "test_gaussian_nb_posteriors"),
-        Mistake("confusion_matrix_transposed", "metrics.py",
-                "C[index[t], index[p]] += wi", "C[index[p], index[t]] += wi", "test_confusion_matrix"),
-    ],
-    "trees": [
-        Mistake("gini_is_misclassification_rate", "trees.py",
-                "return 1.0 - np.sum(p**2, axis=-1)", "return 1.0 - np.max(p, axis=-1)",
-                "test_classification_tree_gini"),
-        Mistake("depth_off_by_one", "trees.py",
-                "depth >= self._max_depth", "depth > self._max_depth", "test_max_depth_semantics"),
-        Mistake("importance_without_children", "trees.py",
-                "importances[t.feature[node]] += (W[node] * H[node] - W[left] * H[left]\n"
-                "                                             - W[right] * H[right])",
-                "importances[t.feature[node]] += W[node] * H[node]",
-                "test_impurity_importances"),
-        Mistake("depth_chosen_on_training_error", "cluster_masses.py",
-                "_, val_mse = depth_curve(X[train], y[train], X[val], y[val], depths)",
-                "val_mse, _ = depth_curve(X[train], y[train], X[val], y[val], depths)",
-                "test_best_depth_near_optimum"),
-        Mistake("validation_set_leaks_into_training", "cluster_masses.py",
-                "tree = DecisionTreeRegressor(max_depth=int(depth), random_state=0).fit(X_train, y_train)",
-                "tree = DecisionTreeRegressor(max_depth=int(depth), random_state=0).fit("
-                "np.vstack([X_train, X_val]), np.concatenate([y_train, y_val]))",
-                "test_depth_curve"),
-        Mistake("permuted_column_never_restored", "cluster_masses.py",
-                "X_perm = X.copy()\n", "X_perm = X\n", "test_permutation_importance"),
-        Mistake("importances_sorted_not_in_column_order", "cluster_masses.py",
-                "importances = forest.feature_importances_",
-                "importances = np.sort(forest.feature_importances_)[::-1]",
-                "test_drop_m500_ranking"),
-    ],
-    "ensembles": [
-        Mistake("bagging_without_replacement", "ensemble.py",
-                "idx = rng.randint(0, n, n_draw)", "idx = rng.permutation(n)[:n_draw]",
-                "test_bagging_reduces_variance"),
-        Mistake("boosting_gradient_sign", "ensemble.py",
-                'if self.loss == "squared_error":\n            return diff\n',
-                'if self.loss == "squared_error":\n            return -diff\n',
-                "test_gradient_boosting_is_friedman"),
-        Mistake("boosting_learning_rate_missing_at_predict", "ensemble.py",
-                "raw[:, k] += self.learning_rate * v[tree.apply(X)]", "raw[:, k] += v[tree.apply(X)]",
-                "test_gradient_boosting_is_friedman"),
-        Mistake("adaboost_weights_wrong_way", "ensemble.py",
-                "w = w * np.exp(alpha * wrong)", "w = w * np.exp(-alpha * wrong)",
-                "test_adaboost_beats_its_stump"),
-        Mistake("residual_divided_by_predicted_redshift", "photoz.py",
-                "dz = (z_pred - z_true) / (1.0 + z_true)", "dz = (z_pred - z_true) / (1.0 + z_pred)",
-                "test_normalised_residuals"),
-        Mistake("nmad_without_gaussian_factor", "photoz.py",
-                "sigma = 1.4826 * np.median(", "sigma = np.median(", "test_sigma_nmad"),
-        Mistake("bootstrap_without_replacement", "photoz.py",
-                "rows = rng.integers(0, len(y_train), size=len(y_train))", "rows = rng.permutation(len(y_train))",
-                "test_bootstrap_bias_variance_tradeoff"),
-        Mistake("variance_over_wrong_axis", "photoz.py",
-                "variance = np.mean(predictions.var(axis=0))", "variance = np.mean(predictions.var(axis=1))",
-                "test_bias_variance_formula"),
-    ],
-}
-
-
-def _mutate(solution: Path, dest: Path, mistake: Mistake) -> Path:
-    shutil.copytree(solution, dest)
-    target = dest / mistake.file
-    text = target.read_text()
-    count = text.count(mistake.old)
-    assert count == 1, f"{mistake.name}: expected exactly one {mistake.old!r} in {mistake.file}, found {count}"
-    target.write_text(text.replace(mistake.old, mistake.new))
-    return dest
+def _mutate(solution: Path, dest: Path, mistake) -> Path:
+    try:
+        return apply_mistake(solution, dest, mistake)
+    except CourseError as exc:  # a drifting reference fails loudly instead of testing nothing
+        pytest.fail(str(exc))
 
 
 def _check(result: dict, name: str) -> list[dict]:
