@@ -22,7 +22,14 @@ The plugin (never the student) appends JSON lines to the results file: one
 ``{"event": "collected", "checks": [{"id", "max_points"}, ...]}``, then one
 ``{"event": "check", "id", "status", "points", "max_points", "message"}`` per finished
 check (status ``passed | failed | error | timeout``), and ``{"event": "finished"}`` at
-the end.  Messages come from the check's docstring (first paragraph) plus a safe detail:
+the end.  ``{"event": "start", "id"}`` precedes each check (so the engine can name the
+check a killed harness was running) and ``{"event": "harness", "peak_rss_mb",
+"memory_limit_mb"}`` precedes ``finished``.
+
+Bounds of the harness itself (SECURITY item 29)
+-----------------------------------------------
+The harness limits its own memory (:func:`limit_harness_memory`) and arms a timer per
+check (:class:`CheckTimer`), so harness-side work on a hostile reply is bounded too.  Messages come from the check's docstring (first paragraph) plus a safe detail:
 the student's exception, the timeout, the worker's exit reason, or the text of a
 :class:`Fail`; never the check's source, assertion introspection or expected values.
 """
@@ -32,6 +39,8 @@ import importlib
 import inspect
 import json
 import os
+import resource
+import signal
 import sys
 import time
 from pathlib import Path
@@ -43,6 +52,9 @@ from grader.spec import Limits
 
 CONFIG_ENV = "COURSEKIT_GRADER_CONFIG"
 _DETAIL_CAP = 600
+#: Seconds the per-check timer allows beyond the check's limit: the proxy's own deadline
+#: (same limit) reports a hung student call first, with its usual message.
+TIMER_GRACE_S = 2.0
 
 __all__ = ["Fail", "CONFIG_ENV", "check_message"]
 
@@ -79,6 +91,78 @@ def _cap(text: str) -> str:
     return text if len(text) <= _DETAIL_CAP else text[: _DETAIL_CAP - 3] + "..."
 
 
+def limit_harness_memory(mb: int) -> None:
+    """Cap this (trusted harness) process's memory at ``mb`` MB with ``RLIMIT_DATA``.
+
+    Why ``RLIMIT_DATA``: it counts the private writable mappings (heap, anonymous
+    ``mmap``: every numpy buffer, every Python object) but not the ``PROT_NONE`` address
+    space that torch, CUDA and BLAS reserve up front, which makes ``RLIMIT_AS`` unusable
+    (``import torch`` alone maps about 640 MB of address space for about 220 MB of data).
+    An allocation over the limit fails with ``ENOMEM``, so the harness gets a
+    ``MemoryError`` in the check that caused it, records that check as failed and goes
+    on; a cgroup would instead OOM-kill the whole harness (and needs a delegated cgroup
+    tree, which the docker and none backends do not have).  The limit is per process, so
+    harnesses graded in parallel never affect each other.  Only the soft limit is set:
+    sandbox backends restore the hard limit for the worker they start.  What it does not
+    bound: memory of C code that ignores allocation failure (it aborts, and the engine
+    reports the harness's death), and file-backed mappings.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = int(mb) * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class CheckTimeout(CallTimeout):
+    """The per-check timer fired: the check (harness-side work included) ran out of time."""
+
+
+class CheckTimer:
+    """A ``SIGALRM`` timer interrupting Python-level work of the check in progress.
+
+    The proxy's deadline covers waiting for the worker; this covers everything else the
+    check does (decoding, comparing, the check's own computations), ``grace`` seconds
+    later so that a hung student call keeps its usual report.  When it fires it raises
+    :class:`CheckTimeout` in the main thread, unless the worker is being started or killed
+    (``session.shielded``): then it retries shortly after.  C code that never returns to
+    the interpreter is not interrupted; the engine's kill at the total limit covers that.
+    """
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.deadline: float | None = None
+        self.reason = ""
+        self.fired = False
+        signal.signal(signal.SIGALRM, self._on_alarm)
+
+    def start(self, seconds: float, reason: str) -> None:
+        self.deadline = time.monotonic() + seconds + TIMER_GRACE_S
+        self.reason = reason
+        self.fired = False
+
+    def arm(self) -> None:
+        if self.deadline is not None and not self.fired:
+            signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
+
+    def disarm(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _on_alarm(self, signum, frame) -> None:
+        if self.session is not None and self.session.shielded:
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            return
+        if self.deadline is None or self.fired:
+            return
+        self.fired = True
+        raise CheckTimeout(self.reason)
+
+
 class _InProcessRoot:
     """Benchmark/test baseline: the submission imported straight into pytest (no sandbox)."""
 
@@ -103,6 +187,7 @@ class GraderState:
         self.cfg = cfg
         self.tests_dir = Path(cfg["tests_dir"]).resolve()
         self.limits = Limits(**cfg.get("limits", {}))
+        limit_harness_memory(self.limits.harness_memory_mb)
         self.total_deadline = cfg.get("total_deadline")
         self.results = open(cfg["results"], "a", encoding="utf-8")  # noqa: SIM115 - closed at the end
         self.checks: dict[str, dict] = {}
@@ -120,6 +205,7 @@ class GraderState:
                 backend, cfg["submission_dir"], limits=self.limits, gpu=bool(cfg.get("gpu")), image=cfg.get("image")
             )
             self.root = StudentRoot(self.session)
+        self.timer = CheckTimer(self.session)
 
     def write(self, record: dict) -> None:
         self.results.write(json.dumps(record) + "\n")
@@ -165,6 +251,24 @@ class GraderState:
                 reason = f"the submission's total time limit ({self.limits.total_timeout:g} s) was reached"
         if self.session is not None:
             self.session.set_timeout(seconds, reason)
+        self.timer.start(seconds, reason)
+        self.timer.arm()
+
+    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_setup")
+    def timed_setup(self, item):
+        """Disarm the timer armed by :meth:`pytest_runtest_setup` once fixtures are set up."""
+        try:
+            yield
+        finally:
+            self.timer.disarm()
+
+    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_call")
+    def timed_call(self, item):
+        self.timer.arm()
+        try:
+            yield
+        finally:
+            self.timer.disarm()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -176,8 +280,12 @@ class GraderState:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        yield
         info = self.checks.get(item.nodeid) or {"id": self.check_id(item), "max_points": 1.0}
+        self.write({"event": "start", "id": info["id"]})
+        self.timer.deadline = None
+        yield
+        if self.session is not None and (self.timer.fired or self._memory_error(item)):
+            self.session.kill()  # interrupted mid-request, or out of memory: start afresh
         status, detail = self.classify(item)
         doc = getattr(getattr(item, "function", None), "__doc__", None)
         self.write({
@@ -193,6 +301,8 @@ class GraderState:
         when, outcome, excinfo = self.outcomes.get(item.nodeid, ("call", "failed", None))
         if item.nodeid in self.not_reached:
             return "timeout", "not run: the submission's total time limit was reached"
+        if self.timer.fired:  # also when the check swallowed the CheckTimeout
+            return "timeout", _cap(self.timer.reason)
         if outcome == "passed":
             return "passed", ""
         exc = excinfo.value if excinfo is not None else None
@@ -207,6 +317,9 @@ class GraderState:
             return "error", _cap(f"your code stopped the worker: {exc}")
         if isinstance(exc, StudentError):
             return "error", _cap(f"your code raised {exc.describe()}")
+        if isinstance(exc, MemoryError):
+            return "error", ("the grader ran out of memory checking your code's results (its limit is "
+                             f"{self.limits.harness_memory_mb} MB); return smaller values")
         if isinstance(exc, Fail):
             return "failed", _cap(str(exc))
         if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # incl. pytest.raises' DID NOT RAISE
@@ -216,10 +329,18 @@ class GraderState:
         name = type(exc).__name__ if exc is not None else "an error"
         return "error", f"the check could not use your result ({name})"
 
+    def _memory_error(self, item) -> bool:
+        excinfo = self.outcomes.get(item.nodeid, (None, None, None))[2]
+        exc = excinfo.value if excinfo is not None else None
+        return isinstance(exc, MemoryError) and not isinstance(exc, StudentError)
+
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        self.timer.disarm()
         if self.session is not None:
             self.session.kill()
             self.write({"event": "output", "text": self.session.output_text(), "starts": self.session.starts})
+        self.write({"event": "harness", "peak_rss_mb": round(peak_rss_mb(), 1),
+                    "memory_limit_mb": int(self.limits.harness_memory_mb)})
         self.write({"event": "finished", "exitstatus": int(exitstatus)})
         self.results.close()
 

@@ -41,6 +41,7 @@ import functools
 import glob
 import math
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -410,12 +411,18 @@ class BwrapBackend(Backend):
 
     @staticmethod
     def rlimit_argv(limits: Limits) -> list[str]:
-        """``prlimit`` prefix setting soft = hard limits for FSIZE, NOFILE, CORE and CPU."""
+        """``prlimit`` prefix setting soft = hard limits for FSIZE, NOFILE, CORE and CPU.
+
+        DATA goes back to its hard limit: the harness lowers only its own soft limit
+        (``Limits.harness_memory_mb``); the worker's memory is the cgroup's business.
+        """
         fsize = int(limits.scratch_mb) * 1024 * 1024
         cpu = int(math.ceil(limits.total_timeout * max(1.0, limits.cpus))) + 10
+        hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+        data = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
         return [
             shutil.which("prlimit") or "prlimit",
-            f"--fsize={fsize}", f"--nofile={NOFILE}", "--core=0", f"--cpu={cpu}", "--",
+            f"--fsize={fsize}", f"--nofile={NOFILE}", "--core=0", f"--cpu={cpu}", f"--data={data}", "--",
         ]
 
     def start(
