@@ -514,11 +514,11 @@ def read_frame(fd: int, *, limit: int | None = DEFAULT_MESSAGE_BYTES, deadline: 
         raise MessageTooLarge(f"message of {size} bytes is larger than the limit of {limit} bytes")
     if size < _HLEN.size:
         raise DecodeError("truncated message")
+    hlen = _read_exact(fd, _HLEN.size, deadline)
+    _check_header_length(_HLEN.unpack(hlen)[0])  # before allocating room for the rest
     payload = bytearray(size)
-    view = memoryview(payload)
-    _read_into(fd, view[:_HLEN.size], deadline)
-    _check_header_length(_HLEN.unpack_from(payload)[0])
-    _read_into(fd, view[_HLEN.size:], deadline)
+    payload[:_HLEN.size] = hlen
+    _read_into(fd, memoryview(payload)[_HLEN.size:], deadline)
     return payload
 
 
