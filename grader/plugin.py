@@ -139,6 +139,7 @@ class CheckTimer:
         self.deadline: float | None = None
         self.reason = ""
         self.fired = False
+        self.armed = False
         signal.signal(signal.SIGALRM, self._on_alarm)
 
     def start(self, seconds: float, reason: str) -> None:
@@ -148,16 +149,20 @@ class CheckTimer:
 
     def arm(self) -> None:
         if self.deadline is not None and not self.fired:
+            self.armed = True
             signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
 
     def disarm(self) -> None:
+        # The flag first: a signal delivered before setitimer(0) runs its Python handler
+        # later, maybe outside the check, where it must do nothing.
+        self.armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _on_alarm(self, signum, frame) -> None:
+        if not self.armed or self.deadline is None or self.fired:
+            return
         if self.session is not None and self.session.shielded:
             signal.setitimer(signal.ITIMER_REAL, 0.1)
-            return
-        if self.deadline is None or self.fired:
             return
         self.fired = True
         raise CheckTimeout(self.reason)

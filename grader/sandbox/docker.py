@@ -171,6 +171,9 @@ class DockerWorker(PopenWorker):
         with self._lock:
             if self.proc.poll() is None:
                 self.killed = True
+            # The CLI first: while it holds an unread reply (say 200 MB of stdout) the
+            # daemon blocks on the stream, and kill/inspect/wait would hang behind it.
+            PopenWorker.kill(self)
             client = None
             try:
                 client = _client(timeout=30)
