@@ -55,6 +55,8 @@ _DETAIL_CAP = 600
 #: Seconds the per-check timer allows beyond the check's limit: the proxy's own deadline
 #: (same limit) reports a hung student call first, with its usual message.
 TIMER_GRACE_S = 2.0
+#: Once fired, the timer fires again every REFIRE_S seconds until the check ends.
+REFIRE_S = 0.5
 
 __all__ = ["Fail", "CONFIG_ENV", "check_message"]
 
@@ -130,8 +132,10 @@ class CheckTimer:
     check does (decoding, comparing, the check's own computations), ``grace`` seconds
     later so that a hung student call keeps its usual report.  When it fires it raises
     :class:`CheckTimeout` in the main thread, unless the worker is being started or killed
-    (``session.shielded``): then it retries shortly after.  C code that never returns to
-    the interpreter is not interrupted; the engine's kill at the total limit covers that.
+    (``session.shielded``): then it retries shortly after.  It fires again every
+    :data:`REFIRE_S` seconds until the check ends, and the check is reported as timed out
+    even if it caught the exception.  C code that never returns to the interpreter is not
+    interrupted; the engine's kill at the total limit covers that.
     """
 
     def __init__(self, session) -> None:
@@ -159,12 +163,13 @@ class CheckTimer:
         signal.setitimer(signal.ITIMER_REAL, 0)
 
     def _on_alarm(self, signum, frame) -> None:
-        if not self.armed or self.deadline is None or self.fired:
+        if not self.armed or self.deadline is None:
             return
         if self.session is not None and self.session.shielded:
             signal.setitimer(signal.ITIMER_REAL, 0.1)
             return
         self.fired = True
+        signal.setitimer(signal.ITIMER_REAL, REFIRE_S)  # again, should the check swallow it
         raise CheckTimeout(self.reason)
 
 
