@@ -51,7 +51,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, worker_argv
+from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, exit_reason, worker_argv
 from grader.spec import Limits
 
 __all__ = ["BwrapBackend", "BwrapWorker", "Cgroup"]
@@ -290,23 +290,10 @@ class BwrapWorker(PopenWorker):
     def exit_reason(self) -> str:
         code = self.proc.poll()
         if code is None:
-            return "worker still running"
+            return exit_reason(code)
         stats = self.cgroup.stats()
-        if stats.get("oom_kill", 0) > 0:
-            return f"memory limit ({self.limits.memory_mb} MB) exceeded"
-        if stats.get("pids_max", 0) > 0:
-            return f"killed: too many processes (limit {self.limits.pids})"
-        # bwrap reports a signalled child as 128 + signal number
-        sig = -code if code < 0 else (code - 128 if code > 128 else 0)
-        if sig == signal.SIGXCPU:
-            return "CPU time limit exceeded"
-        if sig == signal.SIGXFSZ:
-            return f"file size limit ({self.limits.scratch_mb} MB) exceeded"
-        if self.killed:
-            return "killed by the grader (time limit)"
-        if sig:
-            return f"worker killed by signal {sig} ({signal.Signals(sig).name})"
-        return f"worker exited with code {code}"
+        return exit_reason(code, self.limits, oom=stats.get("oom_kill", 0) > 0, pids=stats.get("pids_max", 0) > 0,
+                           killed=self.killed, shell_status=True)
 
 
 # ------------------------------------------------------------------------------- backend
