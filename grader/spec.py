@@ -39,8 +39,10 @@ class Limits:
         Memory of the trusted pytest harness itself (``RLIMIT_DATA``, see
         :func:`grader.plugin.limit_harness_memory`): a hostile reply or a runaway check
         raises ``MemoryError`` there instead of growing the grading host.  Sized for
-        hidden suites that import torch (about 400 MB of data mappings) plus two copies
-        of the largest message.
+        hidden suites that import torch: measured data mappings of torch + scipy +
+        scikit-learn + pandas after a small training step are 0.5 GB with 2 threads and
+        1.6 GB with 64 BLAS/torch threads (thread stacks and BLAS buffers count, RSS
+        stays near 0.5 GB), plus two copies of the largest message (2 x 256 MB).
     """
 
     check_timeout: float = 30.0
