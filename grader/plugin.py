@@ -22,16 +22,18 @@ The plugin (never the student) appends JSON lines to the results file: one
 ``{"event": "collected", "checks": [{"id", "max_points"}, ...]}``, then one
 ``{"event": "check", "id", "status", "points", "max_points", "message"}`` per finished
 check (status ``passed | failed | error | timeout``), and ``{"event": "finished"}`` at
-the end.  ``{"event": "start", "id"}`` precedes each check (so the engine can name the
-check a killed harness was running) and ``{"event": "harness", "peak_rss_mb",
-"memory_limit_mb"}`` precedes ``finished``.
+the end.  Messages come from the check's docstring (first paragraph) plus a safe detail:
+the student's exception, the timeout, the worker's exit reason, or the text of a
+:class:`Fail`; never the check's source, assertion introspection or expected values.
+
+``{"event": "start", "id"}`` precedes each check (so the engine can name the check a
+killed harness was running) and ``{"event": "harness", "peak_rss_mb", "memory_limit_mb"}``
+precedes ``finished``.
 
 Bounds of the harness itself (SECURITY item 29)
 -----------------------------------------------
 The harness limits its own memory (:func:`limit_harness_memory`) and arms a timer per
-check (:class:`CheckTimer`), so harness-side work on a hostile reply is bounded too.  Messages come from the check's docstring (first paragraph) plus a safe detail:
-the student's exception, the timeout, the worker's exit reason, or the text of a
-:class:`Fail`; never the check's source, assertion introspection or expected values.
+check (:class:`CheckTimer`), so harness-side work on a hostile reply is bounded too.
 """
 from __future__ import annotations
 
@@ -329,7 +331,7 @@ class GraderState:
             return "error", _cap(f"your code raised {exc.describe()}")
         if isinstance(exc, MemoryError):
             return "error", ("the grader ran out of memory checking your code's results (its limit is "
-                             f"{self.limits.harness_memory_mb} MB); return smaller values")
+                             f"{self.limits.harness_memory_mb} MB)")
         if isinstance(exc, Fail):
             return "failed", _cap(str(exc))
         if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # incl. pytest.raises' DID NOT RAISE
