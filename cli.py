@@ -577,9 +577,12 @@ def image_build(
     wheels: Optional[Path] = typer.Option(None, help="Folder of wheels to install from, offline."),
 ) -> None:
     """Build the sandbox image student code runs in."""
-    from grader.image import build_image
+    from grader.image import ImageBuildError, build_image
 
-    build_image(base_image=base_image, tag=tag, wheels=wheels)
+    try:
+        build_image(base_image=base_image, tag=tag, wheels=wheels)
+    except ImageBuildError as exc:
+        raise CourseError(str(exc)) from None
 
 
 if __name__ == "__main__":  # pragma: no cover

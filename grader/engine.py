@@ -15,6 +15,14 @@ For every submission:
 
 Infrastructure failures (sandbox unavailable, harness crash, pytest internal error, no
 results) give ``status = "not_graded"`` with an ``error``: never a zero grade.
+
+The harness is bounded too (SECURITY item 29): it caps its own memory
+(``Limits.harness_memory_mb``, see :func:`grader.plugin.limit_harness_memory`), arms a
+timer per check, and is killed here at the submission's total time limit plus
+:data:`HARNESS_GRACE_S` as a backstop for work no timer can interrupt.  A harness that
+dies (e.g. C code aborting at its memory limit) makes that submission ``not_graded``
+with the check it was running; other submissions graded in parallel have their own
+harness process and are unaffected.
 """
 from __future__ import annotations
 
@@ -22,6 +30,7 @@ import glob
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -154,7 +163,21 @@ def failed_gates(checks: list[dict], gates) -> list[str]:
     return failed
 
 
-def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: str | None,
+
+def _harness_died(records: list[dict], code: int, limits) -> str:
+    """Why a harness that exited by a signal stopped, naming the check it was running."""
+    done = {r.get("id") for r in records if r.get("event") == "check"}
+    running = [r.get("id") for r in records if r.get("event") == "start" and r.get("id") not in done]
+    where = f" while running {running[-1]}" if running else ""
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    return (f"the grading harness was killed by {name}{where} (its memory limit is "
+            f"{limits.harness_memory_mb} MB; a reply too large to check, or a crash in the check)")
+
+
+def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: str | None, limits=None,
               gates=(), timings: bool = False) -> dict:
     """Turn the plugin's records into one submission result (or a not_graded one)."""
     collected = next((r for r in records if r.get("event") == "collected"), None)
@@ -162,6 +185,8 @@ def _assemble(path, records: list[dict], code: int | None, tail: str, refusal: s
     infra = [r.get("message", "") for r in records if r.get("event") in ("infra_error", "collect_error")]
     if infra:
         return not_graded(path, "; ".join(dict.fromkeys(infra)))
+    if code is not None and code < 0 and limits is not None:
+        return not_graded(path, _harness_died(records, code, limits))
     if collected is None:
         return not_graded(path, f"the grading harness failed before collecting checks (exit code {code}): {tail.strip()[-500:]}")
     if code is not None and (not finished or code not in (0, 1)):
@@ -205,7 +230,16 @@ def host_has_gpu() -> bool:
     return bool(glob.glob("/dev/nvidia[0-9]*"))
 
 
-def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False, timings: bool = False) -> dict:
+def _harness_stats(records: list[dict]) -> dict | None:
+    """``{"peak_rss_mb", "memory_limit_mb"}`` the harness reported at its end, if it did."""
+    stats = next((r for r in records if r.get("event") == "harness"), None)
+    if stats is None:
+        return None
+    return {"peak_rss_mb": float(stats.get("peak_rss_mb", 0.0)), "memory_limit_mb": int(stats.get("memory_limit_mb", 0))}
+
+
+def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False, details: bool = False,
+               timings: bool = False) -> dict:
     if spec.gpu == "required" and not host_has_gpu():
         # Infrastructure, not the student's fault: grading on CPU would time out or differ.
         return not_graded(path, "this assignment requires a GPU and this grading host has none")
@@ -222,7 +256,10 @@ def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False, timing
             submission_dir.mkdir()
         os.chmod(submission_dir, 0o755)
         records, code, tail = _run_checks(spec, submission_dir, work, backend)
-        return _assemble(path, records, code, tail, refusal, spec.gates, timings)
+        result = _assemble(path, records, code, tail, refusal, spec.limits, spec.gates, timings)
+        if details:
+            result["harness"] = _harness_stats(records)
+        return result
     except Exception as exc:  # noqa: BLE001 - any engine failure is infrastructure, never a zero
         return not_graded(path, f"grading failed: {type(exc).__name__}: {exc}")
     finally:
@@ -230,7 +267,7 @@ def _grade_one(spec: GradingSpec, path, backend: str, keep: bool = False, timing
             shutil.rmtree(work, ignore_errors=True)
 
 
-def grade_submission(spec: GradingSpec, path, *, sandbox="auto") -> dict:
+def grade_submission(spec: GradingSpec, path, *, sandbox="auto", details: bool = False) -> dict:
     """Grade one submission.
 
     Parameters
@@ -240,6 +277,10 @@ def grade_submission(spec: GradingSpec, path, *, sandbox="auto") -> dict:
         Folder, ``.zip``, ``.ipynb`` or ``.py`` file.
     sandbox : {"auto", "docker", "bwrap", "none"} or Backend
         ``"inprocess"`` (no worker at all) exists for benchmarks and tests only.
+    details : bool
+        Add ``"harness": {"peak_rss_mb", "memory_limit_mb"}`` (the harness's own peak
+        resident memory and its limit; None when it died) to the result.  Off by
+        default: the ``course grade --json`` contract has no such key.
 
     Returns
     -------
@@ -251,7 +292,7 @@ def grade_submission(spec: GradingSpec, path, *, sandbox="auto") -> dict:
         backend = _backend_name(sandbox)
     except Exception as exc:  # noqa: BLE001
         return not_graded(path, str(exc))
-    return _grade_one(spec, path, backend)
+    return _grade_one(spec, path, backend, details=details)
 
 
 def _notify(progress, result: dict) -> None:
@@ -272,6 +313,7 @@ def grade_submissions(
     sandbox="auto",
     workers: int = 1,
     progress: Callable[[dict], None] | None = None,
+    details: bool = False,
     timings: bool = False,
 ) -> dict:
     """Grade many submissions, ``workers`` at a time.
@@ -280,7 +322,8 @@ def grade_submissions(
 
     Returns the ``course grade --json`` document
     ``{"assignment": ..., "submissions": [...]}`` (submissions in the order of ``paths``).
-    ``progress(result)`` is called as each submission finishes.
+    ``progress(result)`` is called as each submission finishes; ``details`` as in
+    :func:`grade_submission`.
     """
     paths = list(paths)
     if workers < 1:
@@ -294,7 +337,8 @@ def grade_submissions(
         return {"assignment": spec.assignment, "submissions": results}
     results: list[dict | None] = [None] * len(paths)
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_grade_one, spec, p, backend, False, timings): i for i, p in enumerate(paths)}
+        futures = {pool.submit(_grade_one, spec, p, backend, details=details, timings=timings): i
+                   for i, p in enumerate(paths)}
         for future in as_completed(futures):
             i = futures[future]
             results[i] = future.result()

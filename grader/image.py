@@ -15,11 +15,10 @@ import sys
 import tempfile
 from pathlib import Path
 
-from course.errors import CourseError
 from grader.sandbox.base import WORKER_SOURCE_DIR
 from grader.spec import DEFAULT_IMAGE
 
-__all__ = ["DEFAULT_WHEELS", "DOCKERFILE", "build_image", "context_hash"]
+__all__ = ["DEFAULT_WHEELS", "DOCKERFILE", "ImageBuildError", "build_image", "context_hash"]
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCKERFILE = ROOT / "Dockerfile"
@@ -27,6 +26,13 @@ DOCKERFILE = ROOT / "Dockerfile"
 DEFAULT_WHEELS = ROOT / ".cache" / "wheels"
 #: Label holding :func:`context_hash` of the build that produced an image.
 HASH_LABEL = "course-kit.context-hash"
+
+
+class ImageBuildError(Exception):
+    """The image cannot be built (a one-line, user-facing reason; ``course image build`` prints it).
+
+    grader/ never imports course/: the CLI turns this into its ``CourseError``.
+    """
 
 
 def _context_files(wheels: Path) -> list[tuple[Path, str]]:
@@ -85,13 +91,13 @@ def build_image(
 
     Raises
     ------
-    CourseError
+    ImageBuildError
         Docker is unreachable, the base image or the wheel folder is missing, or the build fails.
     """
     tag = tag or DEFAULT_IMAGE
     wheels = Path(wheels) if wheels is not None else DEFAULT_WHEELS
     if not wheels.is_dir() or not any(wheels.glob("torch-2.13.0*.whl")):
-        raise CourseError(
+        raise ImageBuildError(
             f"no wheel folder with torch 2.13.0 at {wheels}: run scripts/docker-setup.sh "
             "or pass --wheels DIR (numpy, scipy, scikit-learn, pandas, torch CPU wheels)"
         )
@@ -102,11 +108,11 @@ def build_image(
         client = docker.from_env(timeout=600)
         client.ping()
     except Exception as exc:  # noqa: BLE001 - any failure means "no daemon"
-        raise CourseError(f"cannot reach the Docker daemon ({exc}); start dockerd first") from None
+        raise ImageBuildError(f"cannot reach the Docker daemon ({exc}); start dockerd first") from None
     try:
         base_id = client.images.get(base_image).id
     except docker.errors.ImageNotFound:
-        raise CourseError(
+        raise ImageBuildError(
             f"base image {base_image!r} not found (nothing is pulled); "
             "scripts/docker-setup.sh builds course-kit-base:bookworm with debootstrap"
         ) from None
@@ -141,13 +147,13 @@ def build_image(
                 decode=True,
             ):
                 if "error" in chunk:
-                    raise CourseError(f"image build failed: {chunk['error'].strip()}")
+                    raise ImageBuildError(f"image build failed: {chunk['error'].strip()}")
                 line = chunk.get("stream", "").rstrip()
                 if line:
                     log_tail = (log_tail + [line])[-20:]
                     if line.startswith("Step ") or "torch" in line:
                         print(f"  {line}", file=sys.stderr)
         except docker.errors.APIError as exc:
-            raise CourseError(f"image build failed: {exc.explanation or exc}") from None
+            raise ImageBuildError(f"image build failed: {exc.explanation or exc}") from None
     print(f"built {tag}", file=sys.stderr)
     return tag

@@ -32,6 +32,15 @@ check (status ``passed | failed | error | timeout``), and ``{"event": "finished"
 the end.  Messages come from the check's docstring (first paragraph) plus a safe detail:
 the student's exception, the timeout, the worker's exit reason, or the text of a
 :class:`Fail`; never the check's source, assertion introspection or expected values.
+
+``{"event": "start", "id"}`` precedes each check (so the engine can name the check a
+killed harness was running) and ``{"event": "harness", "peak_rss_mb", "memory_limit_mb"}``
+precedes ``finished``.
+
+Bounds of the harness itself (SECURITY item 29)
+-----------------------------------------------
+The harness limits its own memory (:func:`limit_harness_memory`) and arms a timer per
+check (:class:`CheckTimer`), so harness-side work on a hostile reply is bounded too.
 """
 from __future__ import annotations
 
@@ -39,6 +48,8 @@ import importlib
 import inspect
 import json
 import os
+import resource
+import signal
 import sys
 import time
 from pathlib import Path
@@ -52,6 +63,11 @@ from grader.text import clean_text
 
 CONFIG_ENV = "COURSEKIT_GRADER_CONFIG"
 _DETAIL_CAP = 600
+#: Seconds the per-check timer allows beyond the check's limit: the proxy's own deadline
+#: (same limit) reports a hung student call first, with its usual message.
+TIMER_GRACE_S = 2.0
+#: Once fired, the timer fires again every REFIRE_S seconds until the check ends.
+REFIRE_S = 0.5
 
 __all__ = ["Fail", "CONFIG_ENV", "check_message"]
 
@@ -88,6 +104,86 @@ def _cap(text: str) -> str:
     return clean_text(" ".join(str(text).split()), limit=_DETAIL_CAP, multiline=False)
 
 
+def limit_harness_memory(mb: int) -> None:
+    """Cap this (trusted harness) process's memory at ``mb`` MB with ``RLIMIT_DATA``.
+
+    Why ``RLIMIT_DATA``: it counts the private writable mappings (heap, anonymous
+    ``mmap``: every numpy buffer, every Python object) but not the ``PROT_NONE`` address
+    space that torch, CUDA and BLAS reserve up front, which makes ``RLIMIT_AS`` unusable
+    (``import torch`` alone maps about 640 MB of address space for about 220 MB of data).
+    An allocation over the limit fails with ``ENOMEM``, so the harness gets a
+    ``MemoryError`` in the check that caused it, records that check as failed and goes
+    on; a cgroup would instead OOM-kill the whole harness (and needs a delegated cgroup
+    tree, which the docker and none backends do not have).  The limit is per process, so
+    harnesses graded in parallel never affect each other.  Only the soft limit is set:
+    sandbox backends restore the hard limit for the worker they start.  What it does not
+    bound: memory of C code that ignores allocation failure (it aborts, and the engine
+    reports the harness's death), and file-backed mappings.
+    """
+    soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    limit = int(mb) * 1024 * 1024
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+class CheckTimeout(CallTimeout):
+    """The per-check timer fired: the check (harness-side work included) ran out of time."""
+
+
+class CheckTimer:
+    """A ``SIGALRM`` timer interrupting Python-level work of the check in progress.
+
+    The proxy's deadline covers waiting for the worker; this covers everything else the
+    check does (decoding, comparing, the check's own computations), ``grace`` seconds
+    later so that a hung student call keeps its usual report.  When it fires it raises
+    :class:`CheckTimeout` in the main thread, unless the worker is being started or killed
+    (``session.shielded``): then it retries shortly after.  It fires again every
+    :data:`REFIRE_S` seconds until the check ends, and the check is reported as timed out
+    even if it caught the exception.  C code that never returns to the interpreter is not
+    interrupted; the engine's kill at the total limit covers that.
+    """
+
+    def __init__(self, session) -> None:
+        self.session = session
+        self.deadline: float | None = None
+        self.reason = ""
+        self.fired = False
+        self.armed = False
+        signal.signal(signal.SIGALRM, self._on_alarm)
+
+    def start(self, seconds: float, reason: str) -> None:
+        self.deadline = time.monotonic() + seconds + TIMER_GRACE_S
+        self.reason = reason
+        self.fired = False
+
+    def arm(self) -> None:
+        if self.deadline is not None and not self.fired:
+            self.armed = True
+            signal.setitimer(signal.ITIMER_REAL, max(self.deadline - time.monotonic(), 0.001))
+
+    def disarm(self) -> None:
+        # The flag first: a signal delivered before setitimer(0) runs its Python handler
+        # later, maybe outside the check, where it must do nothing.
+        self.armed = False
+        signal.setitimer(signal.ITIMER_REAL, 0)
+
+    def _on_alarm(self, signum, frame) -> None:
+        if not self.armed or self.deadline is None:
+            return
+        if self.session is not None and self.session.shielded:
+            signal.setitimer(signal.ITIMER_REAL, 0.1)
+            return
+        self.fired = True
+        signal.setitimer(signal.ITIMER_REAL, REFIRE_S)  # again, should the check swallow it
+        raise CheckTimeout(self.reason)
+
+
 class _InProcessRoot:
     """Benchmark/test baseline: the submission imported straight into pytest (no sandbox)."""
 
@@ -112,6 +208,7 @@ class GraderState:
         self.cfg = cfg
         self.tests_dir = Path(cfg["tests_dir"]).resolve()
         self.limits = Limits(**cfg.get("limits", {}))
+        limit_harness_memory(self.limits.harness_memory_mb)
         self.total_deadline = cfg.get("total_deadline")
         self.results = open(cfg["results"], "a", encoding="utf-8")  # noqa: SIM115 - closed at the end
         self.checks: dict[str, dict] = {}
@@ -133,6 +230,7 @@ class GraderState:
                 backend, cfg["submission_dir"], limits=self.limits, gpu=bool(cfg.get("gpu")), image=cfg.get("image")
             )
             self.root = StudentRoot(self.session)
+        self.timer = CheckTimer(self.session)
 
     @property
     def submission(self) -> Submission:
@@ -183,6 +281,8 @@ class GraderState:
                 reason = f"the submission's total time limit ({self.limits.total_timeout:g} s) was reached"
         if self.session is not None:
             self.session.set_timeout(seconds, reason)
+        self.timer.start(seconds, reason)
+        self.timer.arm()
         self.started[item.nodeid] = time.monotonic()
         unmet = [n for n in needed_checks(item) if not self.passed_by_name.get(n, False)]
         if unmet:
@@ -194,14 +294,26 @@ class GraderState:
             if found:
                 raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
 
-    @pytest.hookimpl(hookwrapper=True)
-    def pytest_runtest_call(self, item):
-        outcome = yield
-        banned = forbidden_modules(item)
-        if banned and self.session is not None and outcome.excinfo is None:
-            found = banned_imports(self.submission.loaded_modules(), banned)
-            if found:
-                raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
+    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_setup")
+    def timed_setup(self, item):
+        """Disarm the timer armed by :meth:`pytest_runtest_setup` once fixtures are set up."""
+        try:
+            yield
+        finally:
+            self.timer.disarm()
+
+    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_call")
+    def timed_call(self, item):
+        self.timer.arm()
+        try:
+            outcome = yield
+            banned = forbidden_modules(item)
+            if banned and self.session is not None and outcome.excinfo is None:
+                found = banned_imports(self.submission.loaded_modules(), banned)
+                if found:
+                    raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
+        finally:
+            self.timer.disarm()
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_makereport(self, item, call):
@@ -213,8 +325,12 @@ class GraderState:
 
     @pytest.hookimpl(hookwrapper=True)
     def pytest_runtest_protocol(self, item, nextitem):
-        yield
         info = self.checks.get(item.nodeid) or {"id": self.check_id(item), "max_points": 1.0}
+        self.write({"event": "start", "id": info["id"]})
+        self.timer.deadline = None
+        yield
+        if self.session is not None and (self.timer.fired or self._memory_error(item)):
+            self.session.kill()  # interrupted mid-request, or out of memory: start afresh
         status, detail = self.classify(item)
         ok, base = status == "passed", getattr(item, "originalname", item.name)
         self.passed_by_name[item.name] = ok
@@ -238,6 +354,8 @@ class GraderState:
             return "timeout", "not run: the submission's total time limit was reached"
         if item.nodeid in self.unmet:
             return "failed", "not run: needs " + ", ".join(self.unmet[item.nodeid])
+        if self.timer.fired:  # also when the check swallowed the CheckTimeout
+            return "timeout", _cap(self.timer.reason)
         if outcome == "passed":
             return "passed", ""
         exc = excinfo.value if excinfo is not None else None
@@ -252,6 +370,9 @@ class GraderState:
             return "error", _cap(f"your code stopped the worker: {exc}")
         if isinstance(exc, StudentError):
             return "error", _cap(f"your code raised {exc.describe()}")
+        if isinstance(exc, MemoryError):
+            return "error", ("the grader ran out of memory checking your code's results (its limit is "
+                             f"{self.limits.harness_memory_mb} MB)")
         if isinstance(exc, Fail):
             return "failed", _cap(str(exc))
         if isinstance(exc, (AssertionError, pytest.fail.Exception)):  # incl. pytest.raises' DID NOT RAISE
@@ -262,10 +383,18 @@ class GraderState:
         name = type(exc).__name__ if exc is not None else "an error"
         return "error", f"the check could not use your result ({name})"
 
+    def _memory_error(self, item) -> bool:
+        excinfo = self.outcomes.get(item.nodeid, (None, None, None))[2]
+        exc = excinfo.value if excinfo is not None else None
+        return isinstance(exc, MemoryError) and not isinstance(exc, StudentError)
+
     def pytest_sessionfinish(self, session, exitstatus) -> None:
+        self.timer.disarm()
         if self.session is not None:
             self.session.kill()
             self.write({"event": "output", "text": self.session.output_text(), "starts": self.session.starts})
+        self.write({"event": "harness", "peak_rss_mb": round(peak_rss_mb(), 1),
+                    "memory_limit_mb": int(self.limits.harness_memory_mb)})
         self.write({"event": "finished", "exitstatus": int(exitstatus)})
         self.results.close()
 

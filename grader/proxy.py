@@ -199,6 +199,9 @@ class StudentSession:
         self._proxies: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
         self._pending_release: set[int] = set()
         self._release_lock = threading.Lock()
+        #: > 0 while the worker is being started or killed: the plugin's per-check timer
+        #: waits for that to finish instead of interrupting it half-way.
+        self.shielded = 0
 
     # ---------------------------------------------------------------- lifecycle
     def set_timeout(self, seconds: float, reason: str | None = None) -> None:
@@ -207,6 +210,13 @@ class StudentSession:
         self.deadline_reason = reason or f"timed out after {seconds:g} s"
 
     def _start(self):
+        self.shielded += 1
+        try:
+            return self._start_worker()
+        finally:
+            self.shielded -= 1
+
+    def _start_worker(self):
         try:
             worker = self.backend.start(self.submission_dir, limits=self.limits, gpu=self.gpu, image=self.image)
         except Exception as exc:  # noqa: BLE001 - any backend failure is infrastructure
@@ -225,7 +235,8 @@ class StudentSession:
         saved = self.deadline
         self.deadline = time.monotonic() + max(60.0, self.limits.check_timeout)
         try:
-            self._request({"op": "init"}, {"message_bytes": int(self.limits.message_bytes)})
+            self._request({"op": "init"}, {"message_bytes": int(self.limits.message_bytes),
+                                           "elements": int(self.limits.reply_elements)})
         except (WorkerDied, StudentError) as exc:
             self.kill()
             raise SandboxError(f"the sandboxed worker did not start: {exc}") from None
@@ -235,11 +246,15 @@ class StudentSession:
 
     def kill(self) -> None:
         """Stop the worker (if any); the next request starts a fresh one."""
-        worker, self._worker = self._worker, None
-        if worker is not None:
-            worker.kill()
-            if self._drain is not None:
-                self._drain.join(timeout=2)
+        self.shielded += 1
+        try:
+            worker, self._worker = self._worker, None
+            if worker is not None:
+                worker.kill()
+                if self._drain is not None:
+                    self._drain.join(timeout=2)
+        finally:
+            self.shielded -= 1
 
     close = kill
 
@@ -306,7 +321,8 @@ class StudentSession:
                 meta = {**meta, "release": sorted(self._pending_release)}
                 self._pending_release = set()
         try:
-            frame = wire.pack(meta, value, ref=self._encode_ref, limit=self.limits.message_bytes)
+            frame = wire.pack(meta, value, ref=self._encode_ref, limit=self.limits.message_bytes,
+                              elements=self.limits.reply_elements)
         except wire.MessageTooLarge as exc:
             raise ValueError(f"arguments too large for the sandbox: {exc}") from None
         except wire.EncodeError as exc:
@@ -314,15 +330,24 @@ class StudentSession:
         try:
             wire.write_frame(worker.stdin.fileno(), frame, deadline=deadline)
             payload = wire.read_frame(worker.stdout.fileno(), limit=self.limits.message_bytes, deadline=deadline)
-            answer, result = wire.unpack(payload, ref=self._decode_ref)
+            answer, result = wire.unpack(payload, ref=self._decode_ref, elements=self.limits.reply_elements)
         except wire.Deadline:
             self.kill()
             raise CallTimeout(self.deadline_reason) from None
         except wire.ChannelClosed:
             raise self._died(worker, "the worker stopped unexpectedly") from None
-        except wire.MessageTooLarge:
+        except wire.MessageTooLarge as exc:
             self.kill()
-            raise WorkerDied(f"your code returned more than {self.limits.message_bytes} bytes") from None
+            raise WorkerDied(f"your code sent a reply that is too large for the grader ({exc}); "
+                             "the worker was restarted") from None
+        except MemoryError:
+            self.kill()
+            raise WorkerDied("your code sent a reply that is too large for the grader's memory "
+                             f"({self.limits.harness_memory_mb} MB); the worker was restarted") from None
+        except wire.DecodeError as exc:
+            self.kill()
+            raise WorkerDied(f"your code sent a reply the grader cannot accept ({exc}); "
+                             "the worker was restarted") from None
         except (wire.WireError, OSError, ValueError) as exc:
             self.kill()
             raise WorkerDied(f"protocol violation on the worker's pipe ({type(exc).__name__})") from None

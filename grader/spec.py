@@ -32,6 +32,17 @@ class Limits:
         Size of the writable scratch directory (``/tmp`` inside the sandbox).
     message_bytes : int
         Largest protocol message accepted in either direction.
+    reply_elements : int
+        Most numpy array elements in one message (all arrays together): bounds what a
+        reply costs in memory, whatever its dtype claims (SECURITY item 29).
+    harness_memory_mb : int
+        Memory of the trusted pytest harness itself (``RLIMIT_DATA``, see
+        :func:`grader.plugin.limit_harness_memory`): a hostile reply or a runaway check
+        raises ``MemoryError`` there instead of growing the grading host.  Sized for
+        hidden suites that import torch: measured data mappings of torch + scipy +
+        scikit-learn + pandas after a small training step are 0.5 GB with 2 threads and
+        1.6 GB with 64 BLAS/torch threads (thread stacks and BLAS buffers count, RSS
+        stays near 0.5 GB), plus two copies of the largest message (2 x 256 MB).
     """
 
     check_timeout: float = 30.0
@@ -42,6 +53,8 @@ class Limits:
     output_bytes: int = 64_000
     scratch_mb: int = 64
     message_bytes: int = 256 * 1024 * 1024
+    reply_elements: int = 1 << 25
+    harness_memory_mb: int = 4096
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Shared fixtures for the project's own test suite."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,23 +14,33 @@ def repo_root() -> Path:
     return ROOT
 
 
-def backend_or_skip(name: str):
-    """The sandbox backend ``name``, or skip with the reason it cannot exist here.
+def require(ok: bool, reason: str, what: str) -> None:
+    """Skip here, fail in CI: the one policy for tests that need a backend or a daemon.
 
-    In CI every backend is installed and started by ``.ci/run``; there a missing backend
-    is a failure, not a skip (``CI=true`` turns the skip into an error).
+    In CI every backend is installed and started by ``.ci/run``; there a missing one is
+    a failure (``CI=true``), never a skip.  ``what`` names the missing thing, ``reason``
+    says why it is missing.
     """
-    import os
+    if ok:
+        return
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} must be available in CI: {reason}")
+    pytest.skip(f"{what} unavailable here: {reason}")
 
+
+def backend_or_skip(name: str):
+    """The sandbox backend ``name``, or skip (fail in CI) with the reason it cannot exist here."""
     from grader.sandbox import get_backend  # noqa: WPS433 (import where needed)
 
     backend_cls = get_backend(name)
-    ok, reason = backend_cls.available()
-    if not ok:
-        if os.environ.get("CI") == "true" and name != "none":
-            pytest.fail(f"sandbox backend {name!r} must be available in CI: {reason}")
-        pytest.skip(f"sandbox backend {name!r} unavailable here: {reason}")
+    require(*backend_cls.available(), f"sandbox backend {name!r}")
     return backend_cls()
+
+
+@pytest.fixture(scope="session")
+def backend_for():
+    """:func:`backend_or_skip` for fixtures that choose the backend themselves."""
+    return backend_or_skip
 
 
 @pytest.fixture(params=["bwrap", "docker"])
@@ -42,3 +53,9 @@ def safe_backend(request):
 def bwrap_backend():
     """The bubblewrap backend (a failure in CI when missing, a skip elsewhere)."""
     return backend_or_skip("bwrap")
+
+
+@pytest.fixture
+def docker_backend():
+    """A fresh Docker backend (skip here, fail in CI, when Docker or its image is missing)."""
+    return backend_or_skip("docker")

@@ -13,7 +13,7 @@ File descriptors
 
 Requests (``meta["op"]``) and their value
 ------------------------------------------
-``init``      ``{"message_bytes": int}``; answers ``{"pid": ...}``
+``init``      ``{"message_bytes": int, "elements": int}``; answers ``{"pid": ...}``
 ``import``    module name -> reference to the module
 ``getattr``   ``meta["target"]`` (id), ``meta["name"]`` -> attribute (data or reference)
 ``setattr``   ``meta["target"]``, ``meta["name"]``, value -> None
@@ -61,6 +61,7 @@ class Worker:
         self.submission_dir = submission_dir
         self.wire = wire
         self.limit = wire.DEFAULT_MESSAGE_BYTES
+        self.elements = wire.MAX_ARRAY_ELEMENTS
         self.objects = {}  # handle id -> object
         self.ids = {}  # id(object) -> handle id
         self.next_id = 1
@@ -117,6 +118,9 @@ class Worker:
         limit = value.get("message_bytes") if type(value) is dict else None
         if type(limit) is int and limit > 0:
             self.limit = limit
+        elements = value.get("elements") if type(value) is dict else None
+        if type(elements) is int and elements > 0:
+            self.elements = elements
         return {"pid": os.getpid()}
 
     def op_import(self, meta, value):
@@ -175,7 +179,7 @@ class Worker:
     def handle(self, payload):
         wire = self.wire
         try:
-            meta, value = wire.unpack(payload, ref=self.deref, tensors="torch")
+            meta, value = wire.unpack(payload, ref=self.deref, tensors="torch", elements=self.elements)
         except Exception as exc:  # noqa: BLE001 - includes a released reference
             return wire.pack({"ok": False, "error": {"type": "ProtocolError", "builtin": "RuntimeError",
                                                      "message": f"bad request: {exc}", "traceback": ""}})
@@ -191,7 +195,7 @@ class Worker:
         finally:
             _flush()
         try:
-            return wire.pack({"ok": True}, result, ref=self.ref, limit=self.limit)
+            return wire.pack({"ok": True}, result, ref=self.ref, limit=self.limit, elements=self.elements)
         except wire.MessageTooLarge as exc:
             err = {"type": "ResultTooLarge", "builtin": "ValueError", "message": f"your return value is too large: {exc}",
                    "traceback": ""}

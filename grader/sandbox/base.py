@@ -18,6 +18,7 @@ Contract
 """
 from __future__ import annotations
 
+import signal
 import subprocess
 from abc import ABC, abstractmethod
 from pathlib import Path
@@ -32,6 +33,47 @@ WORKER_SOURCE_DIR = Path(__file__).resolve().parents[1] / "_worker"
 def worker_argv(python: str, worker_dir: str, submission_dir: str) -> list[str]:
     """Command line of the worker inside the sandbox (isolated mode, no bytecode writes)."""
     return [python, "-I", "-B", f"{worker_dir}/worker.py", submission_dir]
+
+
+def exit_reason(code: int | None, limits: Limits | None = None, *, oom: bool = False, pids: bool = False,
+                killed: bool = False, shell_status: bool = False) -> str:
+    """The one-line, student-facing reason a sandboxed worker stopped (every backend).
+
+    Parameters
+    ----------
+    code : int or None
+        Exit status of the process the backend started (None: still running).
+        Negative: killed by that signal (:mod:`subprocess` convention).
+    limits : Limits
+        The limits the worker ran under (named in the reason).
+    oom, pids : bool
+        The sandbox's memory / process limit was hit (cgroup or container state).
+    killed : bool
+        The grader killed the worker (wall-clock limit).
+    shell_status : bool
+        ``code`` above 128 means 128 + signal (bwrap and ``docker run`` report a
+        signalled worker that way).
+    """
+    if code is None:
+        return "worker still running"
+    limits = limits or Limits()
+    if oom:
+        return f"memory limit ({limits.memory_mb} MB) exceeded"
+    if pids:
+        return f"killed: too many processes (limit {limits.pids})"
+    sig = -code if code < 0 else (code - 128 if shell_status and code > 128 else 0)
+    if sig == signal.SIGXCPU:
+        return "CPU time limit exceeded"
+    if sig == signal.SIGXFSZ:
+        return f"file size limit ({limits.scratch_mb} MB) exceeded"
+    if killed:
+        return "killed by the grader (time limit)"
+    if sig:
+        try:
+            return f"worker killed by signal {sig} ({signal.Signals(sig).name})"
+        except ValueError:
+            return f"worker killed by signal {sig}"
+    return f"worker exited with code {code}"
 
 
 class Worker(ABC):
@@ -105,9 +147,4 @@ class PopenWorker(Worker):
                 pass
 
     def exit_reason(self) -> str:
-        code = self.proc.poll()
-        if code is None:
-            return "worker still running"
-        if code < 0:
-            return f"worker killed by signal {-code}"
-        return f"worker exited with code {code}"
+        return exit_reason(self.proc.poll())

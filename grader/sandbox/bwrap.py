@@ -41,6 +41,7 @@ import functools
 import glob
 import math
 import os
+import resource
 import shutil
 import signal
 import subprocess
@@ -50,7 +51,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, worker_argv
+from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, exit_reason, worker_argv
 from grader.spec import Limits
 
 __all__ = ["BwrapBackend", "BwrapWorker", "Cgroup"]
@@ -289,23 +290,10 @@ class BwrapWorker(PopenWorker):
     def exit_reason(self) -> str:
         code = self.proc.poll()
         if code is None:
-            return "worker still running"
+            return exit_reason(code)
         stats = self.cgroup.stats()
-        if stats.get("oom_kill", 0) > 0:
-            return f"memory limit ({self.limits.memory_mb} MB) exceeded"
-        if stats.get("pids_max", 0) > 0:
-            return f"killed: too many processes (limit {self.limits.pids})"
-        # bwrap reports a signalled child as 128 + signal number
-        sig = -code if code < 0 else (code - 128 if code > 128 else 0)
-        if sig == signal.SIGXCPU:
-            return "CPU time limit exceeded"
-        if sig == signal.SIGXFSZ:
-            return f"file size limit ({self.limits.scratch_mb} MB) exceeded"
-        if self.killed:
-            return "killed by the grader (time limit)"
-        if sig:
-            return f"worker killed by signal {sig} ({signal.Signals(sig).name})"
-        return f"worker exited with code {code}"
+        return exit_reason(code, self.limits, oom=stats.get("oom_kill", 0) > 0, pids=stats.get("pids_max", 0) > 0,
+                           killed=self.killed, shell_status=True)
 
 
 # ------------------------------------------------------------------------------- backend
@@ -410,12 +398,18 @@ class BwrapBackend(Backend):
 
     @staticmethod
     def rlimit_argv(limits: Limits) -> list[str]:
-        """``prlimit`` prefix setting soft = hard limits for FSIZE, NOFILE, CORE and CPU."""
+        """``prlimit`` prefix setting soft = hard limits for FSIZE, NOFILE, CORE and CPU.
+
+        DATA goes back to its hard limit: the harness lowers only its own soft limit
+        (``Limits.harness_memory_mb``); the worker's memory is the cgroup's business.
+        """
         fsize = int(limits.scratch_mb) * 1024 * 1024
         cpu = int(math.ceil(limits.total_timeout * max(1.0, limits.cpus))) + 10
+        hard = resource.getrlimit(resource.RLIMIT_DATA)[1]
+        data = "unlimited" if hard == resource.RLIM_INFINITY else str(hard)
         return [
             shutil.which("prlimit") or "prlimit",
-            f"--fsize={fsize}", f"--nofile={NOFILE}", "--core=0", f"--cpu={cpu}", "--",
+            f"--fsize={fsize}", f"--nofile={NOFILE}", "--core=0", f"--cpu={cpu}", f"--data={data}", "--",
         ]
 
     def start(

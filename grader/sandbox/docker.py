@@ -38,7 +38,7 @@ import time
 import uuid
 from pathlib import Path
 
-from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, worker_argv
+from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, exit_reason, worker_argv
 from grader.spec import DEFAULT_IMAGE, Limits
 
 __all__ = ["DockerBackend", "DockerWorker"]
@@ -171,6 +171,9 @@ class DockerWorker(PopenWorker):
         with self._lock:
             if self.proc.poll() is None:
                 self.killed = True
+            # The CLI first: while it holds an unread reply (say 200 MB of stdout) the
+            # daemon blocks on the stream, and kill/inspect/wait would hang behind it.
+            PopenWorker.kill(self)
             client = None
             try:
                 client = _client(timeout=30)
@@ -215,20 +218,11 @@ class DockerWorker(PopenWorker):
                 self._pids_max = _pids_events(info["Id"])
             except Exception:  # noqa: BLE001
                 state = {}
-        if state.get("OOMKilled"):
-            return f"memory limit ({self.limits.memory_mb} MB) exceeded"
-        if self._pids_max > 0:
-            return f"killed: too many processes (limit {self.limits.pids})"
-        if self.killed:
-            return "killed by the grader (time limit)"
         exit_code = state.get("ExitCode", code)
-        if exit_code == 125:
+        if exit_code == 125 and not self.killed:
             return "docker could not start the container"
-        if exit_code == 137:
-            return "worker killed by signal 9 (SIGKILL)"
-        if exit_code > 128:
-            return f"worker killed by signal {exit_code - 128}"
-        return f"worker exited with code {exit_code}"
+        return exit_reason(exit_code, self.limits, oom=bool(state.get("OOMKilled")), pids=self._pids_max > 0,
+                           killed=self.killed, shell_status=True)
 
 
 class DockerBackend(Backend):

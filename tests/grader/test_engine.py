@@ -8,7 +8,6 @@ workers in parallel), and the tests below assert on its results.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import zipfile
 from pathlib import Path
@@ -81,22 +80,10 @@ def batch(backend, tmp_path_factory) -> dict[str, list[dict]]:
     return _CACHE[name]
 
 
-def backend_or_skip(name: str):
-    """Same policy as tests/conftest.py: a missing real backend skips locally, fails in CI."""
-    from grader.sandbox import get_backend
-
-    ok, reason = get_backend(name).available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"sandbox backend {name!r} must be available in CI: {reason}")
-        pytest.skip(f"sandbox backend {name!r} unavailable here: {reason}")
-    return get_backend(name)()
-
-
 @pytest.fixture(params=["none", "bwrap", "docker"])
-def backend(request):
+def backend(request, backend_for):
     """The unsafe 'none' backend, then each real sandbox (the safe_backend policy)."""
-    return "none" if request.param == "none" else backend_or_skip(request.param)
+    return "none" if request.param == "none" else backend_for(request.param)
 
 
 @pytest.fixture

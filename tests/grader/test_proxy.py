@@ -1,7 +1,6 @@
 """The proxy and the worker, driven directly (no pytest subprocess): fast, per backend."""
 from __future__ import annotations
 
-import os
 import time
 
 import numpy as np
@@ -56,20 +55,9 @@ def echo(*args, **kwargs):
 '''
 
 
-def backend_or_skip(name):
-    from grader.sandbox import get_backend
-
-    ok, reason = get_backend(name).available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"sandbox backend {name!r} must be available in CI: {reason}")
-        pytest.skip(f"sandbox backend {name!r} unavailable here: {reason}")
-    return get_backend(name)()
-
-
 @pytest.fixture(scope="module", params=["none", "bwrap", "docker"])
-def session(request, tmp_path_factory):
-    backend = backend_or_skip(request.param)
+def session(request, tmp_path_factory, backend_for):
+    backend = backend_for(request.param)
     sub = tmp_path_factory.mktemp(f"sub-{request.param}")
     (sub / "spym.py").write_text(MODULE)
     sub.chmod(0o755)  # readable by the sandbox's unprivileged user

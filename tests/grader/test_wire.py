@@ -207,3 +207,20 @@ def test_frames_stream_over_a_pipe():
     finally:
         os.close(r)
         os.close(w)
+
+
+def test_harness_and_worker_use_the_one_codec_module():
+    import sys
+    from pathlib import Path
+
+    from grader import proxy
+    from grader._worker import worker
+    from grader.sandbox.base import WORKER_SOURCE_DIR
+
+    assert proxy.wire is wire
+    assert Path(wire.__file__).resolve() == (WORKER_SOURCE_DIR / "wire.py").resolve()
+    try:
+        loaded = worker._load_wire()  # what the sandboxed worker runs, loaded by path
+        assert Path(loaded.__file__).resolve() == Path(wire.__file__).resolve()
+    finally:
+        sys.modules.pop("_coursekit_wire", None)

@@ -10,8 +10,6 @@ import textwrap
 import time
 import uuid
 
-import pytest
-
 from grader.sandbox.bwrap import BwrapBackend, Cgroup, _probe
 from grader.sandbox.docker import DockerBackend, _client, _sweep_orphans
 from grader.spec import Limits
@@ -69,17 +67,8 @@ def test_bwrap_refuses_with_a_reason_when_it_cannot_enforce_limits(monkeypatch):
 
 
 # ------------------------------------------------------------------ docker container config
-def _docker_or_skip():
-    ok, reason = DockerBackend.available()
-    if not ok:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"docker must be available in CI: {reason}")
-        pytest.skip(reason)
-    return DockerBackend()
-
-
-def test_docker_container_is_locked_down(tmp_path, repo_root):
-    backend = _docker_or_skip()
+def test_docker_container_is_locked_down(tmp_path, repo_root, docker_backend):
+    backend = docker_backend
     backend.worker_dir = PROBE_WORKER
     (tmp_path / "main.py").write_text("import time\ntime.sleep(60)\n")
     tmp_path.chmod(0o755)
