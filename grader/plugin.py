@@ -128,7 +128,19 @@ def limit_harness_memory(mb: int) -> None:
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB."""
+    """This process's peak resident memory so far, in MB.
+
+    ``VmHWM`` of /proc/self/status: the high-water mark of this program's own memory.
+    (``getrusage``'s ``ru_maxrss`` would also count the parent's memory at the fork that
+    started the harness, which Linux carries across ``exec``.)
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except (OSError, ValueError, IndexError):
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
@@ -266,8 +278,8 @@ class GraderState:
             checks.append(info)
         self.write({"event": "collected", "checks": checks})
 
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_setup(self, item) -> None:
+    def _before_check(self, item) -> None:
+        """Deadlines and the timer, prerequisites (``needs``) and static import bans."""
         marker = item.get_closest_marker("timeout")
         seconds = float(marker.args[0]) if marker and marker.args else float(self.limits.check_timeout)
         reason = f"timed out after {seconds:g} s"
@@ -294,16 +306,18 @@ class GraderState:
             if found:
                 raise Fail(f"this part must be written from scratch: do not use {', '.join(found)}")
 
-    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_setup")
-    def timed_setup(self, item):
-        """Disarm the timer armed by :meth:`pytest_runtest_setup` once fixtures are set up."""
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        """Before the check's fixtures: :meth:`_before_check`; after them, disarm the timer."""
         try:
+            self._before_check(item)
             yield
         finally:
             self.timer.disarm()
 
-    @pytest.hookimpl(hookwrapper=True, specname="pytest_runtest_call")
-    def timed_call(self, item):
+    @pytest.hookimpl(hookwrapper=True, tryfirst=True)
+    def pytest_runtest_call(self, item):
+        """The check itself, under the timer; then the run-time import ban."""
         self.timer.arm()
         try:
             outcome = yield
