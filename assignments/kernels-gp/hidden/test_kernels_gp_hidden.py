@@ -45,6 +45,7 @@ def _array(value, shape, what):
 
 # ---------------------------------------------------------------------------- svm.py
 @pytest.mark.points(1)
+@SVM_SCRATCH
 def test_kernels_match_sklearn(student, submission, hidden_rng):
     """rbf_kernel and polynomial_kernel do not compute the kernel matrices
     exp(-gamma |x - z|^2) and (gamma x.z + coef0)^degree between all pairs of rows."""
@@ -128,7 +129,8 @@ def _svm_grid_data(helpers, rng):
     return X_train, y[:300], X_test, y[300:]
 
 
-def _sk_cv_accuracy(X, y, n_splits=5, random_state=0):
+def _sk_cv_accuracy(X, y, n_splits, random_state=0):
+    """The procedure of the docstring with scikit-learn's SVC (LIBSVM)."""
     folds = np.array_split(np.random.default_rng(random_state).permutation(len(y)), n_splits)
     acc = np.zeros((len(CS), len(GAMMAS)))
     for k, val in enumerate(folds):
@@ -148,11 +150,13 @@ def test_cross_validated_accuracy(student, hidden_rng, helpers):
     RBF SVM for each (C, gamma): train on the other folds, score on the held-out fold,
     average over folds."""
     X, y, _, _ = _svm_grid_data(helpers, hidden_rng)
-    acc = _array(student.svm.cross_validated_accuracy(X, y, CS, GAMMAS), (len(CS), len(GAMMAS)),
-                 "cross_validated_accuracy")
+    seed = int(hidden_rng.integers(1000))
+    acc = _array(student.svm.cross_validated_accuracy(X, y, CS, GAMMAS, n_splits=3, random_state=seed),
+                 (len(CS), len(GAMMAS)), "cross_validated_accuracy")
     # reference vs scikit-learn on the same folds: both stop at tol=1e-3, so a point on
-    # the boundary may flip; 0.014 = 4 of 300 points in one cell
-    assert np.abs(acc - _sk_cv_accuracy(X, y)).max() <= 0.014
+    # the boundary may flip (at most 2 of 300 for seeds 0..29 and 256-bit seeds);
+    # 0.014 = 4 of 300 points in one cell
+    assert np.abs(acc - _sk_cv_accuracy(X, y, 3, seed)).max() <= 0.014
 
 
 @pytest.mark.points(2)
@@ -164,10 +168,10 @@ def test_select_svc_by_cross_validation(student, hidden_rng, helpers):
     choice made on the training accuracy memorises the training set (large gamma) and
     classifies new objects worse."""
     X, y, X_test, y_test = _svm_grid_data(helpers, hidden_rng)
-    C, gamma = (float(v) for v in student.svm.select_svc(X, y, CS, GAMMAS))
+    C, gamma = (float(v) for v in student.svm.select_svc(X, y, CS, GAMMAS, n_splits=3, random_state=1))
     if C not in CS or gamma not in GAMMAS:
         raise Fail("select_svc must return one of the C values and one of the gamma values it was given")
-    cv = _sk_cv_accuracy(X, y)
+    cv = _sk_cv_accuracy(X, y, 3, 1)
     a, g = CS.index(C), GAMMAS.index(gamma)
     test = SkSVC(C=C, gamma=gamma).fit(X, y).predict(X_test)
     best_test = max(np.mean(SkSVC(C=c, gamma=gm).fit(X, y).predict(X_test) == y_test) for c in CS for gm in GAMMAS)
@@ -329,7 +333,7 @@ def _fitted_sk_lml(X, y):
     kernel = (ConstantKernel(1.0, (1e-5, 1e5)) * RBF(0.5, (1e-5, 1e5)) + WhiteKernel(0.1, (1e-8, 1.0)))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return SkGP(kernel, normalize_y=True, n_restarts_optimizer=5, random_state=0).fit(X, y).log_marginal_likelihood_value_
+        return SkGP(kernel, normalize_y=True, n_restarts_optimizer=2, random_state=0).fit(X, y).log_marginal_likelihood_value_
 
 
 @pytest.mark.points(2)
@@ -343,7 +347,7 @@ def test_emulator_maximises_likelihood(student, hidden_rng, helpers):
     theta = _array(model.theta_, (3,), "theta_")
     s2, ell, noise = np.exp(theta)
     achieved = _sk_gp(s2, ell, noise, True, X, y).log_marginal_likelihood_value_
-    # reference: at or above scikit-learn's optimum (5 restarts) for seeds 0..29
+    # reference: at or above scikit-learn's optimum (2 restarts) for seeds 0..29
     assert achieved >= _fitted_sk_lml(X, y) - 0.1
 
 
@@ -358,12 +362,13 @@ def test_emulator_coverage(student, hidden_rng, helpers):
     for _ in range(6):
         X, y = helpers.expensive_runs(hidden_rng)
         X_new, y_new = helpers.expensive_runs(hidden_rng, n=200)
-        model = student.emulator.fit_emulator(X, y)
+        model = student.emulator.fit_emulator(X, y, n_restarts_optimizer=1)
         mean, std = model.predict(X_new, return_std=True)
         mean, std = _array(mean, (200,), "the predicted mean"), _array(std, (200,), "the predicted std")
         coverages.append(np.mean(np.abs(y_new - mean) <= std))
-    # TODO margins
-    assert 0.5 <= np.mean(coverages) <= 0.85
+    # reference: mean coverage 0.62-0.72 over seeds 0..29 and 256-bit seeds (the
+    # standard deviation of a 6-design mean is about 0.025)
+    assert 0.55 <= np.mean(coverages) <= 0.85
 
 
 @pytest.mark.points(1)
