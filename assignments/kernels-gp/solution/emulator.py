@@ -350,6 +350,8 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
             rng = np.random.default_rng(self.random_state)
             starts = [theta] + [rng.uniform(bounds[:, 0], bounds[:, 1])
                                 for _ in range(self.n_restarts_optimizer)]
+            # theta: the best of scipy.optimize.minimize(..., method="L-BFGS-B",
+            # bounds=bounds) from each start, maximising self._lml
             ### BEGIN SOLUTION
             def negative_lml(t):
                 value = self._lml(t, self.X_train_, self.y_train_)
@@ -364,6 +366,7 @@ class GaussianProcessRegressor(RegressorMixin, BaseEstimator):
             ### END SOLUTION
         self.theta_ = np.asarray(theta, dtype=float)
         self.signal_variance_, self.length_scale_, self.noise_level_ = np.exp(self.theta_)
+        # condition on the data: self.L_ (Cholesky factor of K) and self.alpha_ = K^-1 y
         ### BEGIN SOLUTION
         K = self._kernel_matrix(X, self.signal_variance_, self.length_scale_, self.noise_level_)
         self.L_ = cholesky(K, lower=True)
