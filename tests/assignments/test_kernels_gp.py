@@ -1,0 +1,206 @@
+"""The kernels-gp assignment graded end to end through the real engine.
+
+Same bar as the first four assignments (``test_assignments_grading.py``, whose helpers
+this reuses): the solution release scores full marks, the stub release 0, three runs
+agree; plausible student mistakes, written as text mutations of the released solution,
+each lose points on the check meant to catch them; the solution scores full marks on
+hidden seeds 0..29 and on random 256-bit seeds; and under bubblewrap and Docker.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from course.assignment import load_assignment
+from course.config import load_config
+from course.release import release
+from grader.engine import grade_submissions
+
+from test_assignments_grading import ROOT, Mistake, _check, _mutate
+
+ASSIGNMENT = "kernels-gp"
+
+MISTAKES = [
+    Mistake("rbf_distance_not_squared", "svm.py",
+            "return np.exp(-gamma * np.maximum(sq_dist, 0.0))",
+            "return np.exp(-gamma * np.sqrt(np.maximum(sq_dist, 0.0)))",
+            "test_kernels_match_sklearn"),
+    Mistake("smo_intercept_from_all_points", "svm.py",
+            "intercept = v[free].mean()", "intercept = v.mean()", "test_smo_matches_libsvm"),
+    Mistake("smo_step_not_clipped_to_the_box", "svm.py",
+            "t = min(b[j] / a[j], t_max)", "t = b[j] / a[j]", "test_support_vectors_satisfy_kkt"),
+    Mistake("cv_scored_on_training_folds", "svm.py",
+            "accuracy[a, g] += np.mean(model.predict(X[val]) == y[val]) / n_splits",
+            "accuracy[a, g] += np.mean(model.predict(X[train]) == y[train]) / n_splits",
+            "test_cross_validated_accuracy"),
+    Mistake("select_svc_worst_accuracy", "svm.py",
+            "np.unravel_index(np.argmax(accuracy), accuracy.shape)",
+            "np.unravel_index(np.argmin(accuracy), accuracy.shape)",
+            "test_select_svc_by_cross_validation"),
+    Mistake("bandwidth_not_squared", "emulator.py",
+            "/ (2 * bandwidth**2))", "/ (2 * bandwidth))", "test_kernel_weights"),
+    Mistake("nadaraya_watson_not_normalised", "emulator.py",
+            "return W @ self.y_fit_ / W.sum(axis=1)", "return W @ self.y_fit_ / len(self.y_fit_)",
+            "test_nadaraya_watson"),
+    Mistake("local_line_not_centred_on_the_query", "emulator.py",
+            "D = self.X_fit_[None, :, :] - X[:, None, :]",
+            "D = np.broadcast_to(self.X_fit_[None, :, :], (len(X),) + self.X_fit_.shape)",
+            "test_locally_linear"),
+    Mistake("validation_runs_leak_into_training", "emulator.py",
+            "model = _smoother(method, h).fit(X_train, y_train)",
+            "model = _smoother(method, h).fit(np.vstack([X_train, X_val]), np.concatenate([y_train, y_val]))",
+            "test_bandwidth_overfitting"),
+    Mistake("bandwidth_chosen_on_training_error", "emulator.py",
+            "_, val_mse = bandwidth_curve(X[train], y[train], X[val], y[val], bandwidths, method)",
+            "val_mse, _ = bandwidth_curve(X[train], y[train], X[val], y[val], bandwidths, method)",
+            "test_choose_bandwidth"),
+    Mistake("lml_without_log_determinant", "emulator.py",
+            "return float(-0.5 * y @ a - np.log(np.diag(L)).sum() - 0.5",
+            "return float(-0.5 * y @ a - 0.5", "test_gp_log_marginal_likelihood"),
+    Mistake("hyperparameters_never_optimised", "emulator.py",
+            "theta = best.x", "theta = starts[0]", "test_emulator_maximises_likelihood"),
+    Mistake("predictive_std_without_noise", "emulator.py",
+            "var = self.signal_variance_ + self.noise_level_ - np.sum(V**2, axis=0)",
+            "var = self.signal_variance_ - np.sum(V**2, axis=0)",
+            "test_gp_posterior_matches_sklearn"),
+    Mistake("emulator_with_fixed_guesses", "emulator.py",
+            "n_restarts_optimizer=n_restarts_optimizer,",
+            "optimizer=None, n_restarts_optimizer=n_restarts_optimizer,",
+            "test_emulator_coverage"),
+    Mistake("coverage_against_the_variance", "emulator.py",
+            "np.abs(y - mean) <= std)", "np.abs(y - mean) <= std**2)", "test_coverage_function"),
+    Mistake("next_simulation_where_most_certain", "emulator.py",
+            "return int(np.argmax(std))", "return int(np.argmin(std))", "test_next_simulation"),
+]
+
+# hidden seeds the solution must score full marks on: 0..29 and random 256-bit integers
+SEEDS = [*range(30), 2**256 - 1, 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95]
+
+_CACHE: dict = {}
+
+
+def _graded(tmp_root: Path) -> dict:
+    """Grade solution x3, stub and every mistake (one call, two workers), cached."""
+    if not _CACHE:
+        config = load_config(ROOT)
+        asg = load_assignment(config, ASSIGNMENT)
+        spec = asg.grading_spec()
+        solution = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "solution", solution=True))
+        stub = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "stub"))
+        mutants = [_mutate(solution, tmp_root / m.name, m) for m in MISTAKES]
+        subs = grade_submissions(spec, [solution, stub, solution, solution, *mutants],
+                                 sandbox="none", workers=2)["submissions"]
+        public = grade_submissions(asg.grading_spec(public=True), [solution, stub], sandbox="none", workers=2)
+        _CACHE.update(solution=subs[0], stub=subs[1], repeats=subs[2:4],
+                      mutants=dict(zip([m.name for m in MISTAKES], subs[4:])),
+                      public=public["submissions"], release=stub, solution_dir=solution, spec=spec, asg=asg)
+    return _CACHE
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory) -> dict:
+    return _graded(tmp_path_factory.mktemp("kernels-gp"))
+
+
+def test_solution_scores_full_marks(graded):
+    sol = graded["solution"]
+    assert sol["status"] == "graded", sol["error"]
+    assert [c["id"] for c in sol["checks"] if c["status"] != "passed"] == []
+    assert sol["max_score"] >= 30 and sol["score"] == sol["max_score"]
+    from course.catalog import describe_assignments
+
+    rows = {r["id"]: r for r in describe_assignments(config=load_config(ROOT))}
+    assert rows[ASSIGNMENT]["max_points"] == sol["max_score"]
+
+
+def test_stub_scores_zero(graded):
+    stub = graded["stub"]
+    assert stub["status"] == "graded", stub["error"]
+    assert stub["score"] == 0.0 and stub["max_score"] > 0
+    assert all(c["status"] != "passed" for c in stub["checks"])
+
+
+def test_three_runs_identical(graded):
+    runs = [graded["solution"], *graded["repeats"]]
+    summaries = [[(c["id"], c["status"], c["points"]) for c in r["checks"]] for r in runs]
+    assert summaries[0] == summaries[1] == summaries[2]
+
+
+def test_public_checks_help(graded):
+    solution, stub = graded["public"]
+    assert solution["status"] == "graded" and stub["status"] == "graded"
+    assert solution["max_score"] >= 4 and solution["score"] == solution["max_score"]
+    assert stub["score"] == 0.0
+
+
+def test_release_teaches_and_ships_data(graded):
+    rel, asg = graded["release"], graded["asg"]
+    readme = (rel / "README.md").read_text()
+    assert asg.title in readme and "course check" in readme and "{{" not in readme
+    for name in asg.student_files:
+        assert f"`{name}`" in readme
+        assert "NotImplementedError" in (rel / name).read_text()
+    assert sorted(p.name for p in (rel / "data").glob("*.csv")) == [
+        "feedback_lowres_runs.csv", "feedback_runs.csv", "star_galaxy.csv"]
+    assert not (rel / "hidden").exists()
+
+
+def test_every_check_bans_sklearn_estimators():
+    """Every hidden check carries the import ban of the issue (sklearn.svm,
+    sklearn.gaussian_process, sklearn.kernel_ridge): the from-scratch parts must not
+    call scikit-learn's implementations."""
+    import ast
+
+    tree = ast.parse((ROOT / "assignments" / ASSIGNMENT / "hidden" / "test_kernels_gp_hidden.py").read_text())
+    checks = [f for f in tree.body if isinstance(f, ast.FunctionDef) and f.name.startswith("test_")]
+    assert len(checks) >= 15
+    for check in checks:
+        bans = {d.id for d in check.decorator_list if isinstance(d, ast.Name)}
+        assert bans & {"SVM_SCRATCH", "SMOOTHER_SCRATCH", "GP_SCRATCH"}, check.name
+
+
+def test_at_least_eight_mistakes():
+    assert len(MISTAKES) >= 8 and len({m.name for m in MISTAKES}) == len(MISTAKES)
+
+
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_mistake_loses_points_on_its_check(mistake, graded):
+    mutant = graded["mutants"][mistake.name]
+    assert mutant["status"] == "graded", mutant["error"]
+    targeted = _check(mutant, mistake.check)
+    assert sum(c["max_points"] - c["points"] for c in targeted) > 0, f"{mistake.name} not caught by {mistake.check}"
+    assert mutant["score"] < graded["solution"]["max_score"]
+    assert any(c["status"] != "passed" and mistake.check in c["message"] for c in targeted)
+
+
+@pytest.mark.slow
+def test_solution_full_marks_on_many_hidden_seeds(graded, tmp_path):
+    """Tolerances hold on seeds 0..29 and on 256-bit seeds (the course secret's size)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    solution = graded["solution_dir"]
+
+    def grade(seed):  # one grading call per seed: each spec carries its own seed
+        spec = replace(graded["spec"], seed=seed)
+        return grade_submissions(spec, [solution], sandbox="none", workers=1)["submissions"][0]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(grade, SEEDS))
+    failing = {seed: [c["id"].split("::")[-1] for c in r["checks"] if c["status"] != "passed"]
+               for seed, r in zip(SEEDS, results) if r["score"] != r["max_score"]}
+    assert failing == {}
+
+
+@pytest.mark.slow
+def test_solution_full_marks_in_a_real_sandbox(safe_backend, graded):
+    """Solution full marks, stub 0 and identical repeated runs under bubblewrap and Docker."""
+    solution, stub = graded["solution_dir"], graded["release"]
+    subs = grade_submissions(graded["spec"], [solution, stub, solution], sandbox=safe_backend,
+                             workers=2)["submissions"]
+    assert all(r["status"] == "graded" for r in subs), [r["error"] for r in subs]
+    assert subs[0]["score"] == subs[0]["max_score"] > 0
+    assert subs[1]["score"] == 0.0
+    assert [(c["id"], c["status"], c["points"]) for c in subs[0]["checks"]] == \
+        [(c["id"], c["status"], c["points"]) for c in subs[2]["checks"]]
