@@ -15,7 +15,7 @@ import pytest
 from reference.datasets import make_galaxy_colours, make_stellar_spectra
 
 N_TRAIN, N_TEST = 400, 300      # PCA spectra
-N_EMBED = 300                   # spectra for LLE / t-SNE: keeps the exact O(n^2) t-SNE fast
+N_EMBED = 200                   # spectra for LLE / t-SNE: keeps the exact O(n^2) t-SNE fast
 N_GALAXIES = 800
 COLOUR_FEATURES = ("M_r", "u_g", "g_r", "r_i")
 

@@ -144,8 +144,8 @@ def test_teff_from_components(student, spec):
     if np.any(pred <= 0):
         raise Fail("predicted temperatures must be positive (in kelvin)")
     rms_dex = np.sqrt(np.mean(np.log10(pred / spec["T_test"]) ** 2))
-    # reference: RMS_THRESHOLD_MEASURED (see tests/assignments/test_unsupervised.py);
-    # one component only: 0.027-0.029 dex
+    # reference: 0.0134-0.0152 dex for seeds 0..29 and 256-bit seeds; one component
+    # only: 0.027-0.029 dex
     assert rms_dex < 0.021
 
 
@@ -238,12 +238,12 @@ def test_tsne_trustworthiness(student, embed_X, hidden_rng):
     scikit-learn's t-SNE of the same data: check the descent (momentum, gains, early
     exaggeration) and the symmetrised P."""
     seed = int(hidden_rng.integers(2**31))
-    Y = student.embeddings.TSNE(30.0, max_iter=500, random_state=seed).fit_transform(embed_X)
+    Y = student.embeddings.TSNE(30.0, max_iter=400, random_state=seed).fit_transform(embed_X)
     Y = _array(Y, (len(embed_X), 2), "embedding")
-    ref = sk_manifold.TSNE(perplexity=30.0, max_iter=500, init="random", random_state=seed).fit_transform(embed_X)
+    ref = sk_manifold.TSNE(perplexity=30.0, max_iter=400, init="random", random_state=seed).fit_transform(embed_X)
     ours = sk_manifold.trustworthiness(embed_X, Y, n_neighbors=10)
     theirs = sk_manifold.trustworthiness(embed_X, ref, n_neighbors=10)
-    # TSNE_MARGIN_MEASURED
+    # reference minus scikit-learn: |difference| <= 0.0003 for seeds 0..29 and 256-bit seeds
     assert ours > theirs - 0.01
 
 
@@ -254,14 +254,16 @@ def test_perplexity_effect(student, embed_X, hidden_rng):
     """perplexity_scan does not show the effect of the perplexity: a very small perplexity
     should tear the spectral sequence apart (poor trustworthiness over 30 neighbours)."""
     seed = int(hidden_rng.integers(2**31))
-    scores = _array(student.embeddings.perplexity_scan(embed_X, [3.0, 30.0], n_neighbors=30, random_state=seed),
+    scores = _array(student.embeddings.perplexity_scan(embed_X, [3.0, 30.0], n_neighbors=30, max_iter=400, random_state=seed),
                     (2,), "perplexity_scan")
-    ref = [sk_manifold.trustworthiness(embed_X, sk_manifold.TSNE(perplexity=p, max_iter=500, init="random",
+    ref = [sk_manifold.trustworthiness(embed_X, sk_manifold.TSNE(perplexity=p, max_iter=400, init="random",
                                                                  random_state=seed).fit_transform(embed_X),
                                        n_neighbors=30) for p in (3.0, 30.0)]
-    # PERPLEXITY_MARGIN_MEASURED
+    # reference (200 spectra, 400 steps), seeds 0..29 and 256-bit seeds: T(30) at perplexity
+    # 3 is 0.08-0.20 below perplexity 30; |scores - scikit-learn's| <= 0.0015 at perplexity
+    # 30 and <= 0.10 at perplexity 3 (small perplexities give fragmented, variable maps)
     assert scores[1] > scores[0] + 0.03
-    assert np.allclose(scores, ref, atol=0.06)
+    assert abs(scores[1] - ref[1]) < 0.01 and abs(scores[0] - ref[0]) < 0.2
 
 
 # ---------------------------------------------------------------------------- colours.py
@@ -284,7 +286,9 @@ def test_silhouette(student, submission, colours_data, hidden_rng):
 
 
 def _blobs(rng, k=5, n_per=60):
-    centres = rng.uniform(-1, 1, size=(k, 2)) * 40 + np.arange(k)[:, None] * np.array([25.0, 0.0])
+    # a regular polygon of radius 30 (neighbours >= 35 apart), randomly rotated and jittered
+    angle = rng.uniform(0, 2 * np.pi) + 2 * np.pi * np.arange(k) / k
+    centres = 30.0 * np.column_stack([np.cos(angle), np.sin(angle)]) + rng.uniform(-3, 3, size=(k, 2))
     X = np.vstack([c + rng.normal(size=(n_per, 2)) for c in centres])
     return X, np.repeat(np.arange(k), n_per)
 
@@ -360,7 +364,8 @@ def test_choose_k_bic(student, colours_data):
     bics = _array(bics, (len(ks),), "bics")
     assert abs(int(best) - 2) <= 1 and int(best) == ks[int(np.argmin(bics))]
     # k = 1 and 2 have a unique optimum: EM must reach scikit-learn's BIC.
-    # BIC_MARGIN_MEASURED
+    # reference: BIC chooses 2 on every seed 0..29 and 256-bit seeds; BIC at k = 1, 2
+    # within 0.05 of scikit-learn's (of about -3500)
     for i, k in enumerate(ks[:2]):
         ref = sk_mixture.GaussianMixture(k, n_init=3, tol=1e-6, random_state=0).fit(X).bic(X)
         assert abs(bics[i] - ref) < 0.5
@@ -378,7 +383,7 @@ def test_choose_k_silhouette(student, submission, colours_data):
     scores = _array(scores, (len(ks),), "scores")
     assert abs(int(best) - 2) <= 1 and int(best) == ks[int(np.argmax(scores))]
     ref = silhouette_score(X, sk_cluster.KMeans(2, n_init=5, random_state=0).fit_predict(X))
-    # SILHOUETTE_MARGIN_MEASURED
+    # reference: k = 2 on every seed; within 0.0004 of scikit-learn's silhouette
     assert abs(scores[0] - ref) < 0.01
 
 
@@ -391,6 +396,7 @@ def test_red_sequence_recovered(student, colours_data):
     red = np.asarray(student.colours.red_sequence_members(X, 2))
     if red.shape != truth.shape:
         raise Fail(f"red_sequence_members returned shape {red.shape}, expected one label per galaxy")
-    # ARI_MARGIN_MEASURED
+    # reference: ARI 0.93-0.99, agreement 0.98-1.0 for seeds 0..29 and 256-bit seeds;
+    # k-means on standardised features: ARI 0.7-0.88
     assert adjusted_rand_score(truth, red) > 0.85
     assert np.mean(red == truth) > 0.95
