@@ -1,0 +1,196 @@
+"""The "unsupervised" assignment graded end to end through the real engine.
+
+Reuses the helpers of ``test_assignments_grading``: the solution release scores full
+marks, the stub 0, three runs are identical, the public checks pass on the solution and
+fail on the stub, and plausible student mistakes (text mutations of the released
+solution, each asserted to apply) lose points on the check meant to catch them.  The
+solution also scores full marks on hidden seeds 0..29 and on random 256-bit seeds, and
+under the real sandboxes (bubblewrap, Docker).
+"""
+from __future__ import annotations
+
+import secrets
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from course.assignment import load_assignment
+from course.config import load_config
+from course.release import release
+from grader.engine import grade_submissions
+from test_assignments_grading import ROOT, Mistake, _check, _mutate
+
+ASSIGNMENT = "unsupervised"
+
+MISTAKES = [
+    Mistake("pca_not_centred", "spectra_pca.py",
+            "np.linalg.svd(X - self.mean_, full_matrices=False)", "np.linalg.svd(X, full_matrices=False)",
+            "test_pca_matches_sklearn"),
+    Mistake("variance_over_n", "spectra_pca.py",
+            "variance = S**2 / (n - 1)", "variance = S**2 / n", "test_pca_matches_sklearn"),
+    Mistake("no_sign_convention", "spectra_pca.py",
+            "Vt = Vt * signs[:, None]", "Vt = Vt", "test_pca_sign_convention"),
+    Mistake("inverse_transform_forgets_mean", "spectra_pca.py",
+            "return Z @ self.components_ + self.mean_", "return Z @ self.components_",
+            "test_pca_transform_round_trip"),
+    Mistake("teff_fit_without_intercept", "spectra_pca.py",
+            "A = np.column_stack([np.ones(len(Z)), Z])", "A = Z", "test_teff_from_components"),
+    Mistake("trustworthiness_ranks_from_zero", "embeddings.py",
+            "= np.arange(1, n)", "= np.arange(0, n - 1)", "test_trustworthiness"),
+    Mistake("lle_keeps_constant_eigenvector", "embeddings.py",
+            "subset_by_index=(1, self.n_components)", "subset_by_index=(0, self.n_components - 1)",
+            "test_lle_matches_sklearn"),
+    Mistake("perplexity_in_bits", "embeddings.py",
+            "target = np.log(perplexity)", "target = np.log2(perplexity)", "test_conditional_probabilities"),
+    Mistake("kl_gradient_without_factor_4", "embeddings.py",
+            "grad = 4.0 * (", "grad = (", "test_kl_gradient"),
+    Mistake("tsne_gradient_ascent", "embeddings.py",
+            "update = momentum * update - learning_rate * gains * grad",
+            "update = momentum * update + learning_rate * gains * grad", "test_tsne_trustworthiness"),
+    Mistake("kmeanspp_uniform_seeds", "colours.py",
+            "indices[c] = rng.choice(n, p=closest / closest.sum())", "indices[c] = rng.choice(n)",
+            "test_kmeans_plusplus_spreads"),
+    Mistake("lloyd_median_centres", "colours.py",
+            "X[labels == j].mean(axis=0) if", "np.median(X[labels == j], axis=0) if",
+            "test_lloyd_matches_sklearn"),
+    Mistake("m_step_covariance_over_n", "colours.py",
+            "@ diff / Nk[k] + reg_covar", "@ diff / n + reg_covar", "test_em_steps"),
+    Mistake("bic_counts_only_means", "colours.py",
+            "n_parameters = k * d * (d + 1) / 2 + k * d + k - 1", "n_parameters = k * d", "test_choose_k_bic"),
+    Mistake("silhouette_a_includes_self", "colours.py",
+            "/ np.maximum(n_own, 1), 0.0)", "/ counts[own], 0.0)", "test_silhouette"),
+    Mistake("red_is_the_bluer_component", "colours.py",
+            "np.argmax(gmm.means_[:, g_r_column])", "np.argmin(gmm.means_[:, g_r_column])",
+            "test_red_sequence_recovered"),
+]
+
+_CACHE: dict = {}
+
+
+def graded(tmp_root: Path) -> dict:
+    """Grade solution x3, stub and every mistake once (sandbox "none", two workers)."""
+    if not _CACHE:
+        config = load_config(ROOT)
+        asg = load_assignment(config, ASSIGNMENT)
+        base = tmp_root / ASSIGNMENT
+        solution = Path(release(config=config, assignment_id=ASSIGNMENT, out=base / "solution", solution=True))
+        stub = Path(release(config=config, assignment_id=ASSIGNMENT, out=base / "stub"))
+        mutants = [_mutate(solution, base / m.name, m) for m in MISTAKES]
+        doc = grade_submissions(asg.grading_spec(), [solution, stub, solution, solution, *mutants],
+                                sandbox="none", workers=2, timings=True)
+        subs = doc["submissions"]
+        public = grade_submissions(asg.grading_spec(public=True), [solution, stub], sandbox="none", workers=2)
+        _CACHE.update(solution=subs[0], stub=subs[1], repeats=subs[2:4], public=public["submissions"],
+                      mutants=dict(zip([m.name for m in MISTAKES], subs[4:])), release=stub,
+                      solution_dir=solution, config=config, asg=asg)
+    return _CACHE
+
+
+@pytest.fixture(scope="module")
+def tmp_root(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("unsupervised")
+
+
+@pytest.mark.slow
+def test_solution_scores_full_marks_within_time(tmp_root):
+    sol = graded(tmp_root)["solution"]
+    assert sol["status"] == "graded", sol["error"]
+    assert not [(c["id"], c["message"]) for c in sol["checks"] if c["status"] != "passed"]
+    assert sol["max_score"] >= 30 and sol["score"] == sol["max_score"]
+    from course.catalog import describe_assignments
+
+    rows = {r["id"]: r for r in describe_assignments(config=load_config(ROOT))}
+    assert rows[ASSIGNMENT]["max_points"] == sol["max_score"]
+    # the hidden suite stays well inside 60 s per submission on 2 shared cores
+    assert sum(c["seconds"] for c in sol["checks"]) < 60
+
+
+@pytest.mark.slow
+def test_stub_scores_zero(tmp_root):
+    stub = graded(tmp_root)["stub"]
+    assert stub["status"] == "graded", stub["error"]
+    assert stub["score"] == 0.0 and stub["max_score"] > 0
+    # only the 0-point gate (test_api: the stub defines every name) may pass
+    assert all(c["status"] != "passed" for c in stub["checks"] if c["max_points"] > 0)
+    assert sum(c["max_points"] for c in stub["checks"]) == stub["max_score"]
+
+
+@pytest.mark.slow
+def test_three_runs_identical(tmp_root):
+    res = graded(tmp_root)
+    runs = [res["solution"], *res["repeats"]]
+    summaries = [[(c["id"], c["status"], c["points"]) for c in r["checks"]] for r in runs]
+    assert summaries[0] == summaries[1] == summaries[2]
+    assert len({r["score"] for r in runs}) == 1
+
+
+@pytest.mark.slow
+def test_public_checks_help(tmp_root):
+    solution, stub = graded(tmp_root)["public"]
+    assert solution["status"] == "graded" and stub["status"] == "graded"
+    assert solution["max_score"] >= 4 and solution["score"] == solution["max_score"]
+    assert stub["score"] == 0.0
+
+
+@pytest.mark.slow
+def test_release_teaches_and_ships_data(tmp_root):
+    res = graded(tmp_root)
+    rel, asg = res["release"], res["asg"]
+    readme = (rel / "README.md").read_text()
+    assert asg.title in readme and "course check" in readme and "{{" not in readme
+    for name in asg.student_files:
+        assert f"`{name}`" in readme
+        assert "NotImplementedError" in (rel / name).read_text()
+    assert sorted(p.name for p in (rel / "data").glob("*.csv")) == ["galaxy_colours.csv", "spectra.csv"]
+    assert not (rel / "hidden").exists()
+
+
+def test_at_least_eight_distinct_mistakes():
+    assert len(MISTAKES) >= 8 and len({m.name for m in MISTAKES}) == len(MISTAKES)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("mistake", MISTAKES, ids=[m.name for m in MISTAKES])
+def test_mistake_loses_points_on_its_check(mistake, tmp_root):
+    res = graded(tmp_root)
+    mutant = res["mutants"][mistake.name]
+    assert mutant["status"] == "graded", mutant["error"]
+    targeted = _check(mutant, mistake.check)
+    assert sum(c["max_points"] - c["points"] for c in targeted) > 0, f"{mistake.name} not caught by {mistake.check}"
+    assert any(c["status"] != "passed" and mistake.check in c["message"] for c in targeted)
+
+
+@pytest.mark.slow
+def test_solution_full_marks_on_seeds_0_to_29_and_256_bit_seeds(tmp_root):
+    """Every threshold holds on hidden seeds 0..29 and on random 256-bit seeds."""
+    res = graded(tmp_root)
+    spec = res["asg"].grading_spec()
+    seeds = [*range(30), secrets.randbits(256), secrets.randbits(256)]
+
+    def one(seed):
+        doc = grade_submissions(replace(spec, seed=seed), [res["solution_dir"]], sandbox="none", workers=1)
+        return seed, doc["submissions"][0]
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(one, seeds))
+    bad = {seed: [c["id"].rsplit("::", 1)[-1] for c in r["checks"] if c["status"] != "passed"] or r["error"]
+           for seed, r in results if r["status"] != "graded" or r["score"] != r["max_score"]}
+    assert not bad
+
+
+@pytest.mark.slow
+def test_solution_full_marks_in_a_real_sandbox(safe_backend, tmp_path):
+    """Solution full marks, stub 0 and identical repeated runs under bubblewrap and Docker."""
+    config = load_config(ROOT)
+    spec = load_assignment(config, ASSIGNMENT).grading_spec()
+    solution = release(config=config, assignment_id=ASSIGNMENT, out=tmp_path / "solution", solution=True)
+    stub = release(config=config, assignment_id=ASSIGNMENT, out=tmp_path / "stub")
+    subs = grade_submissions(spec, [Path(solution), Path(stub), Path(solution), Path(solution)],
+                             sandbox=safe_backend, workers=2)["submissions"]
+    assert all(r["status"] == "graded" for r in subs), [r["error"] for r in subs]
+    assert subs[0]["score"] == subs[0]["max_score"] > 0, [c["id"] for c in subs[0]["checks"] if c["status"] != "passed"]
+    assert subs[1]["score"] == 0.0
+    runs = [[(c["id"], c["status"], c["points"]) for c in r["checks"]] for r in (subs[0], subs[2], subs[3])]
+    assert runs[0] == runs[1] == runs[2]
