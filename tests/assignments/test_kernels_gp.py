@@ -18,62 +18,12 @@ from course.config import load_config
 from course.release import release
 from grader.engine import grade_submissions
 
-from test_assignments_grading import ROOT, Mistake, _check, _mutate
+from course.mistakes import load_mistakes
+from test_assignments_grading import ROOT, _check, _mutate
 
 ASSIGNMENT = "kernels-gp"
 
-MISTAKES = [
-    Mistake("rbf_distance_not_squared", "svm.py",
-            "return np.exp(-gamma * np.maximum(sq_dist, 0.0))",
-            "return np.exp(-gamma * np.sqrt(np.maximum(sq_dist, 0.0)))",
-            "test_kernels_match_sklearn"),
-    Mistake("smo_intercept_from_all_points", "svm.py",
-            "intercept = v[free].mean()", "intercept = v.mean()", "test_smo_matches_libsvm"),
-    Mistake("smo_step_not_clipped_to_the_box", "svm.py",
-            "t = min(b[j] / a[j], t_max)", "t = b[j] / a[j]", "test_support_vectors_satisfy_kkt"),
-    Mistake("cv_scored_on_training_folds", "svm.py",
-            "accuracy[a, g] += np.mean(model.predict(X[val]) == y[val]) / n_splits",
-            "accuracy[a, g] += np.mean(model.predict(X[train]) == y[train]) / n_splits",
-            "test_cross_validated_accuracy"),
-    Mistake("select_svc_worst_accuracy", "svm.py",
-            "np.unravel_index(np.argmax(accuracy), accuracy.shape)",
-            "np.unravel_index(np.argmin(accuracy), accuracy.shape)",
-            "test_select_svc_by_cross_validation"),
-    Mistake("bandwidth_not_squared", "emulator.py",
-            "/ (2 * bandwidth**2))", "/ (2 * bandwidth))", "test_kernel_weights"),
-    Mistake("nadaraya_watson_not_normalised", "emulator.py",
-            "return W @ self.y_fit_ / W.sum(axis=1)", "return W @ self.y_fit_ / len(self.y_fit_)",
-            "test_nadaraya_watson"),
-    Mistake("local_line_not_centred_on_the_query", "emulator.py",
-            "D = self.X_fit_[None, :, :] - X[:, None, :]",
-            "D = np.broadcast_to(self.X_fit_[None, :, :], (len(X),) + self.X_fit_.shape)",
-            "test_locally_linear"),
-    Mistake("validation_runs_leak_into_training", "emulator.py",
-            "model = _smoother(method, h).fit(X_train, y_train)",
-            "model = _smoother(method, h).fit(np.vstack([X_train, X_val]), np.concatenate([y_train, y_val]))",
-            "test_bandwidth_overfitting"),
-    Mistake("bandwidth_chosen_on_training_error", "emulator.py",
-            "_, val_mse = bandwidth_curve(X[train], y[train], X[val], y[val], bandwidths, method)",
-            "val_mse, _ = bandwidth_curve(X[train], y[train], X[val], y[val], bandwidths, method)",
-            "test_choose_bandwidth"),
-    Mistake("lml_without_log_determinant", "emulator.py",
-            "return float(-0.5 * y @ a - np.log(np.diag(L)).sum() - 0.5",
-            "return float(-0.5 * y @ a - 0.5", "test_gp_log_marginal_likelihood"),
-    Mistake("hyperparameters_never_optimised", "emulator.py",
-            "theta = best.x", "theta = starts[0]", "test_emulator_maximises_likelihood"),
-    Mistake("predictive_std_without_noise", "emulator.py",
-            "var = self.signal_variance_ + self.noise_level_ - np.sum(V**2, axis=0)",
-            "var = self.signal_variance_ - np.sum(V**2, axis=0)",
-            "test_gp_posterior_matches_sklearn"),
-    Mistake("emulator_with_fixed_guesses", "emulator.py",
-            "n_restarts_optimizer=n_restarts_optimizer,",
-            "optimizer=None, n_restarts_optimizer=n_restarts_optimizer,",
-            "test_emulator_coverage"),
-    Mistake("coverage_against_the_variance", "emulator.py",
-            "np.abs(y - mean) <= std)", "np.abs(y - mean) <= std**2)", "test_coverage_function"),
-    Mistake("next_simulation_where_most_certain", "emulator.py",
-            "return int(np.argmax(std))", "return int(np.argmin(std))", "test_next_simulation"),
-]
+MISTAKES = load_mistakes(load_assignment(load_config(ROOT), "kernels-gp"))
 
 # hidden seeds the solution must score full marks on: 0..29 and random 256-bit integers
 SEEDS = [*range(30), 2**256 - 1, 0x9E3779B97F4A7C15F39CC0605CEDC8341082276BF3A27251F86C6A11D0C18E95]

@@ -20,51 +20,12 @@ from course.assignment import load_assignment
 from course.config import load_config
 from course.release import release
 from grader.engine import grade_submissions
-from test_assignments_grading import ROOT, Mistake, _check, _mutate
+from course.mistakes import load_mistakes
+from test_assignments_grading import ROOT, _check, _mutate
 
 ASSIGNMENT = "unsupervised"
 
-MISTAKES = [
-    Mistake("pca_not_centred", "spectra_pca.py",
-            "np.linalg.svd(X - self.mean_, full_matrices=False)", "np.linalg.svd(X, full_matrices=False)",
-            "test_pca_matches_sklearn"),
-    Mistake("variance_over_n", "spectra_pca.py",
-            "variance = S**2 / (n - 1)", "variance = S**2 / n", "test_pca_matches_sklearn"),
-    Mistake("no_sign_convention", "spectra_pca.py",
-            "Vt = Vt * signs[:, None]", "Vt = Vt", "test_pca_sign_convention"),
-    Mistake("inverse_transform_forgets_mean", "spectra_pca.py",
-            "return Z @ self.components_ + self.mean_", "return Z @ self.components_",
-            "test_pca_transform_round_trip"),
-    Mistake("teff_fit_without_intercept", "spectra_pca.py",
-            "A = np.column_stack([np.ones(len(Z)), Z])", "A = Z", "test_teff_from_components"),
-    Mistake("trustworthiness_ranks_from_zero", "embeddings.py",
-            "= np.arange(1, n)", "= np.arange(0, n - 1)", "test_trustworthiness"),
-    Mistake("lle_keeps_constant_eigenvector", "embeddings.py",
-            "subset_by_index=(1, self.n_components)", "subset_by_index=(0, self.n_components - 1)",
-            "test_lle_matches_sklearn"),
-    Mistake("perplexity_in_bits", "embeddings.py",
-            "target = np.log(perplexity)", "target = np.log2(perplexity)", "test_conditional_probabilities"),
-    Mistake("kl_gradient_without_factor_4", "embeddings.py",
-            "grad = 4.0 * (", "grad = (", "test_kl_gradient"),
-    Mistake("tsne_gradient_ascent", "embeddings.py",
-            "update = momentum * update - learning_rate * gains * grad",
-            "update = momentum * update + learning_rate * gains * grad", "test_tsne_trustworthiness"),
-    Mistake("kmeanspp_uniform_seeds", "colours.py",
-            "indices[c] = rng.choice(n, p=closest / closest.sum())", "indices[c] = rng.choice(n)",
-            "test_kmeans_plusplus_spreads"),
-    Mistake("lloyd_median_centres", "colours.py",
-            "X[labels == j].mean(axis=0) if", "np.median(X[labels == j], axis=0) if",
-            "test_lloyd_matches_sklearn"),
-    Mistake("m_step_covariance_over_n", "colours.py",
-            "@ diff / Nk[k] + reg_covar", "@ diff / n + reg_covar", "test_em_steps"),
-    Mistake("bic_counts_only_means", "colours.py",
-            "n_parameters = k * d * (d + 1) / 2 + k * d + k - 1", "n_parameters = k * d", "test_choose_k_bic"),
-    Mistake("silhouette_a_includes_self", "colours.py",
-            "/ np.maximum(n_own, 1), 0.0)", "/ counts[own], 0.0)", "test_silhouette"),
-    Mistake("red_is_the_bluer_component", "colours.py",
-            "np.argmax(gmm.means_[:, g_r_column])", "np.argmin(gmm.means_[:, g_r_column])",
-            "test_red_sequence_recovered"),
-]
+MISTAKES = load_mistakes(load_assignment(load_config(ROOT), "unsupervised"))
 
 _CACHE: dict = {}
 
