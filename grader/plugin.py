@@ -47,6 +47,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
+import re
 import os
 import resource
 import signal
@@ -383,7 +384,7 @@ class GraderState:
         if isinstance(exc, WorkerDied):
             return "error", _cap(f"your code stopped the worker: {exc}")
         if isinstance(exc, StudentError):
-            return "error", _cap(f"your code raised {exc.describe()}")
+            return "error", _cap(f"your code raised {exc.describe()}{where_in_student_code(exc.student_traceback)}")
         if isinstance(exc, MemoryError):
             return "error", ("the grader ran out of memory checking your code's results (its limit is "
                              f"{self.limits.harness_memory_mb} MB)")
@@ -411,6 +412,20 @@ class GraderState:
                     "memory_limit_mb": int(self.limits.harness_memory_mb)})
         self.write({"event": "finished", "exitstatus": int(exitstatus)})
         self.results.close()
+
+
+_FRAME_RE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func>\S+)(?:\n\s+(?P<code>[^\n]*))?')
+
+
+def where_in_student_code(traceback_text: str) -> str:
+    """`` (at trees.py, line 42, in fit: y = X_tr[0])``: the innermost frame of the
+    student's own files, from the worker's traceback (which holds only those frames)."""
+    frames = list(_FRAME_RE.finditer(traceback_text or ""))
+    if not frames:
+        return ""
+    f = frames[-1]
+    code = (f["code"] or "").strip()
+    return f" (at {f['file']}, line {f['line']}, in {f['func']}" + (f": {code})" if code else ")")
 
 
 def assertion_text(exc: BaseException) -> str:

@@ -205,3 +205,19 @@ def test_timings_are_reported_only_when_asked(spec, tmp_path):
     timed = grade_submissions(spec, [sub], sandbox="none", timings=True)["submissions"][0]
     assert all("seconds" not in c for c in plain["checks"])
     assert all(type(c["seconds"]) is float and 0 <= c["seconds"] < 20 for c in timed["checks"])
+
+
+def test_errors_in_student_code_name_the_file_line_and_code(spec, tmp_path):
+    source = GOOD.replace("return np.asarray(x).mean(axis=0)", "y = np.asarray(x)\n    return X_tr.mean(axis=0)")
+    r = grade(spec, tmp_path, source)
+    message = r["test_mean"]["message"]
+    assert "NameError: name 'X_tr' is not defined" in message
+    assert message.endswith("(at mod.py, line 7, in mean: return X_tr.mean(axis=0))"), message
+
+
+def test_where_in_student_code_takes_the_innermost_frame():
+    from grader.plugin import where_in_student_code
+
+    trace = ('  File "a.py", line 3, in f\n    g()\n  File "b.py", line 9, in g\n    1 / 0')
+    assert where_in_student_code(trace) == " (at b.py, line 9, in g: 1 / 0)"
+    assert where_in_student_code("") == ""
