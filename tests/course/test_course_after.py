@@ -11,15 +11,14 @@ from pathlib import Path
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
+from cli_helpers import fails, run
 from course.config import load_config
 import course.exchange
 from course.exchange import collect, ensure_inbox
 from course.release import release
 
-runner = CliRunner()
 DUE = datetime(2030, 1, 1, tzinfo=timezone.utc)
 #: inbox file name -> the simulated time it was received (a trusted test clock)
 RECEIVED: dict[str, datetime] = {}
@@ -36,22 +35,6 @@ def submit(**kwargs):
 def simulated_clock(monkeypatch):
     real = course.exchange.kernel_time
     monkeypatch.setattr(course.exchange, "kernel_time", lambda path, st: RECEIVED.get(path.name) or real(path, st))
-
-
-def run(*args, ok=True):
-    result = runner.invoke(app, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, (result.output, result.stderr, result.exception)
-    return result
-
-
-def fails(*args, match: str):
-    result = run(*args, ok=False)
-    assert result.exit_code == 1, (result.output, result.exception)
-    err = result.stderr.strip().splitlines()
-    assert err and err[-1].startswith("error: "), result.stderr
-    assert match in err[-1], err[-1]
-    return result
 
 
 @pytest.fixture

@@ -7,28 +7,10 @@ import json
 import sqlite3
 
 import pytest
-from typer.testing import CliRunner
 
 from cli import app
+from cli_helpers import fails, run
 
-runner = CliRunner()
-
-
-def run(*args, ok=True):
-    result = runner.invoke(app, [str(a) for a in args])
-    if ok:
-        assert result.exit_code == 0, (result.output, result.stderr, result.exception)
-    return result
-
-
-def fails(*args, match: str):
-    """The command fails with exit 1 and ONE line on stderr starting with 'error:'."""
-    result = run(*args, ok=False)
-    assert result.exit_code == 1, (result.output, result.exception)
-    err = result.stderr.strip().splitlines()
-    assert err and err[-1].startswith("error: "), result.stderr
-    assert match in err[-1], err[-1]
-    return result
 
 
 @pytest.fixture
