@@ -23,8 +23,6 @@ whose one grading call is :func:`course.grading._run_engine` (the engine seam a 
 engine replaces).  Every state-changing request, refused or not, is one line in the
 append-only audit log ``<course>/server-audit.jsonl``.
 """
-from __future__ import annotations
-
 import hashlib
 import io
 import json
@@ -204,12 +202,6 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
 
     app = FastAPI(title=f"course serve: {config.name}", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.book, app.state.queue, app.state.audit, app.state.config = book, queue, audit, config
-
-    @app.on_event("shutdown")
-    def _close() -> None:  # pragma: no cover - process exit
-        queue.shutdown()
-        audit.close()
-        book.close()
 
     @app.middleware("http")
     async def audit_and_limit(request: Request, call_next):
