@@ -23,6 +23,7 @@ whose one grading call is :func:`course.grading._run_engine` (the engine seam a 
 engine replaces).  Every state-changing request, refused or not, is one line in the
 append-only audit log ``<course>/server-audit.jsonl``.
 """
+import contextlib
 import hashlib
 import io
 import json
@@ -199,6 +200,9 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
     limiter = RateLimiter()
     queue = GradingQueue(config, sandbox=sandbox, workers=workers)
     release_lock = threading.Lock()
+    # SQLite has one writer: queue the upload transactions here rather than in SQLite's
+    # busy handler (which sleeps and may time out under a burst).  Other databases: no lock.
+    write_lock = threading.Lock() if book.engine.url.get_backend_name() == "sqlite" else contextlib.nullcontext()
 
     app = FastAPI(title=f"course serve: {config.name}", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.book, app.state.queue, app.state.audit, app.state.config = book, queue, audit, config
@@ -360,9 +364,7 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         from sqlalchemy import select
 
         from course.exchange import _store, content_hash
-        from course.gradebook import (
-            AssignmentRow, Submission, _naive, effective_extension_days, late_seconds_of, utcnow,
-        )
+        from course.gradebook import Submission, _naive, effective_extension_days, late_seconds_of, utcnow
         from course.tokens import SubmitResult
 
         now = utcnow()
@@ -375,14 +377,9 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         digest = content_hash(files)
         key = hashlib.sha256(f"{asg.id}\0{student_id}\0{digest}".encode()).hexdigest()
         stored = _store(config.root, asg.id, digest, files)
+        _ensure_assignment_row(asg)
         try:
-            with book.session() as s:
-                if s.get(AssignmentRow, asg.id) is None:
-                    from course.catalog import count_points
-
-                    s.add(AssignmentRow(id=asg.id, title=asg.title,
-                                        max_points=count_points(asg.hidden_tests) if asg.hidden_tests.is_dir() else 0.0))
-                    s.flush()
+            with write_lock, book.session() as s:
                 old = s.scalars(select(Submission).where(Submission.key == key)).first()
                 if old is not None:
                     return _sub_json(old), True
@@ -404,6 +401,22 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         if res is not None:
             queue.submit_check(book, res.id, sub.id, asg.id, str(stored), asg.on_submit)
         return out, False
+
+    def _ensure_assignment_row(asg) -> None:
+        from sqlalchemy import exc as sa_exc
+
+        from course.catalog import count_points
+        from course.gradebook import AssignmentRow
+
+        with book.session() as s:
+            if s.get(AssignmentRow, asg.id) is not None:
+                return
+        try:
+            with book.session() as s:
+                s.add(AssignmentRow(id=asg.id, title=asg.title,
+                                    max_points=count_points(asg.hidden_tests) if asg.hidden_tests.is_dir() else 0.0))
+        except sa_exc.IntegrityError:  # a concurrent upload created it first
+            pass
 
     def _sub_json(sub) -> dict:
         return {"id": sub.id, "assignment": sub.assignment_id, "content_hash": sub.content_hash,
