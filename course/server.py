@@ -229,7 +229,9 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
 
     def identity(request: Request):
         header = request.headers.get("authorization", "")
-        token = header[7:].strip() if header.lower().startswith("bearer ") else None
+        return identify(request, header[7:].strip() if header.lower().startswith("bearer ") else None)
+
+    def identify(request: Request, token: str | None):
         row = lookup(book, token)
         if row is None:
             _limited(f"anon:{request.client.host if request.client else ''}", limits.anonymous_per_minute)
@@ -501,6 +503,14 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         text = do_export(config=config, fmt=format, out=None)
         return Response(text, media_type="application/json" if format == "json" else "text/csv")
 
+    from types import SimpleNamespace
+
+    from course.web import install_pages
+
+    install_pages(app, SimpleNamespace(config=config, book=book, queue=queue, identify=identify,
+                                       released=released, read_upload=_read_upload,
+                                       record_submission=_record_submission, my_submissions=my_submissions,
+                                       limited=_limited, limits=limits))
     return app
 
 
