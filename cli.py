@@ -267,13 +267,26 @@ def check(
 @app.command()
 def submit(
     assignment: Optional[str] = typer.Argument(None, help="Assignment id (default: the release folder's)."),
-    student: str = typer.Option(..., "--student", help="Your student id."),
+    student: Optional[str] = typer.Option(None, "--student", help="Your student id (local exchange only; the "
+                                          "server knows you by your token)."),
     directory: Path = typer.Option(Path("."), "--dir", help="Folder with your files (default: here)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
-    """Hand in your files (only the assignment's declared files) to the exchange."""
+    """Hand in your files (only the assignment's declared files): to the server after
+    `course login`, else to the local exchange."""
+    from course.client import load_client
+
+    if course_dir is None and load_client() is not None:
+        from course.client import submit as server_submit
+
+        r = server_submit(assignment_id=assignment, directory=directory)
+        typer.echo(f"submitted {r['assignment']} at {r['submitted_at']} (content {r['content_hash'][:12]})"
+                   + ("; identical to an earlier submission" if r.get("duplicate") else ""))
+        return
     from course.exchange import submit as do_submit
 
+    if not student:
+        raise CourseError("--student is needed for the local exchange (or run `course login` for a server)")
     r = do_submit(assignment_id=assignment, student_id=student, directory=directory, course_dir=course_dir)
     typer.echo(f"submitted at {r['submitted_at']} (content {r['content_hash'][:12]})")
     if r["late_seconds"]:
@@ -345,6 +358,29 @@ def roster_list(
         typer.echo(f"{r['id']:<20} {r['name']:<30} {r['email']:<30} {r['unix_user']}".rstrip())
 
 
+@roster_app.command("tokens")
+def roster_tokens(
+    students: Optional[List[str]] = typer.Argument(None, help="Student ids."),
+    all_students: bool = typer.Option(False, "--all", help="Every student on the roster."),
+    instructor: bool = typer.Option(False, "--instructor", help="Also (or only) the instructor's token."),
+    revoke: bool = typer.Option(False, "--revoke", help="Revoke their tokens instead of issuing new ones."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Issue API tokens for `course serve` (shown once, stored hashed; a new token revokes the old)."""
+    from course.tokens import issue_tokens, revoke_tokens
+
+    config = _config(course_dir)
+    if revoke:
+        if all_students:
+            raise CourseError("--revoke takes student ids (or --instructor), not --all")
+        n = revoke_tokens(config=config, students=students or [], instructor=instructor)
+        typer.echo(f"revoked {n} token(s)")
+        return
+    for who, token in issue_tokens(config=config, students=students or [], all_students=all_students,
+                                   instructor=instructor):
+        typer.echo(f"{who}\t{token}")
+
+
 @app.command()
 def collect(
     assignment: str = typer.Argument(..., help="Assignment id."),
@@ -381,8 +417,15 @@ def feedback(
 ) -> None:
     """Write per-student feedback reports (HTML and Markdown); --release hands them out, --fetch gets yours."""
     if fetch:
+        from course.client import load_client
         from course.feedback_exchange import fetch_feedback
 
+        if course_dir is None and load_client() is not None:
+            from course.client import fetch_feedback as server_feedback
+
+            paths = server_feedback(assignment_id=assignment, directory=directory, out=out)
+            typer.echo("\n".join(f"fetched {p}" for p in paths))
+            return
         if not student:
             raise CourseError("--fetch needs --student (your student id)")
         paths = fetch_feedback(assignment_id=assignment, student_id=student, directory=directory,
@@ -553,6 +596,86 @@ def demo(
     from course.demo import run_demo
 
     run_demo(directory=directory, assignment_id=assignment, sandbox=sandbox, echo=typer.echo)
+
+
+# -- the submission server and its client ---------------------------------------------------------
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (behind a reverse proxy: keep 127.0.0.1)."),
+    port: int = typer.Option(8000, help="TCP port."),
+    sandbox: Optional[str] = typer.Option(None, help="Sandbox of grading on submit (default: course.toml)."),
+    workers: int = typer.Option(1, "--workers", "-j", min=1, help="Grading jobs run in parallel."),
+    ssl_keyfile: Optional[Path] = typer.Option(None, "--ssl-keyfile", help="TLS private key (PEM), for uvicorn."),
+    ssl_certfile: Optional[Path] = typer.Option(None, "--ssl-certfile", help="TLS certificate (PEM), for uvicorn."),
+    course_dir: Optional[Path] = CourseOpt,
+) -> None:
+    """Run the submission server: students fetch, submit and read feedback with their tokens
+    (see docs/server.md)."""
+    from course.server import serve as do_serve
+
+    config = _config(course_dir)
+    typer.echo(f"serving {config.name} on {'https' if ssl_certfile else 'http'}://{host}:{port}", err=True)
+    do_serve(config=config, host=host, port=port, sandbox=sandbox, workers=workers, ssl_keyfile=ssl_keyfile,
+             ssl_certfile=ssl_certfile)
+
+
+@app.command()
+def login(
+    server: str = typer.Option(..., "--server", help="The course server's URL, e.g. https://course.example.org."),
+    token: str = typer.Option(..., "--token", help="Your token from the instructor.", prompt=True, hide_input=True),
+) -> None:
+    """Remember the course server and your token ($XDG_CONFIG_HOME/course-kit/client.json, mode 0600)."""
+    from course.client import login as do_login
+
+    me = do_login(server=server, token=token)
+    typer.echo(f"logged in to {server} as {me['student'] or 'the instructor'} (saved in {me['path']})")
+
+
+@app.command()
+def fetch(
+    assignment: str = typer.Argument(..., help="Assignment id (see `course status`)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Folder to create (default: ./ASSIGNMENT)."),
+) -> None:
+    """Download an assignment's release from the server into a new folder."""
+    from course.client import fetch as do_fetch
+
+    path = do_fetch(assignment_id=assignment, out=out)
+    typer.echo(f"fetched {assignment} into {path}; next: cd {path} && course check")
+
+
+@app.command()
+def status(
+    assignment: Optional[str] = typer.Argument(None, help="Assignment id (default: the release folder's; "
+                                               "outside one: list the assignments)."),
+    directory: Path = typer.Option(Path("."), "--dir", help="Your release folder (default: here)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Your submissions on the server and the results the assignment's policy shows."""
+    from course import client
+
+    if assignment is None and not (directory / ".assignment.json").is_file():
+        rows = client.assignments()
+        if as_json:
+            _write_json(rows, "-")
+        for r in rows:
+            typer.echo(f"{r['id']:<16} due {r['due'] or '-':<26} {r['title']}")
+        return
+    rows = client.status(assignment_id=assignment, directory=directory)
+    if as_json:
+        _write_json(rows, "-")
+        return
+    if not rows:
+        typer.echo("no submissions yet")
+    for r in rows:
+        res = r["result"]
+        shown = {"off": "", "queued": "  checks queued", "running": "  checks running",
+                 "not_graded": "  not graded (the server will retry or your instructor grades it)",
+                 "error": "  checks failed to run"}.get(res["state"], "")
+        if res["state"] == "done":
+            shown = f"  {res['checks']} checks: {res['score']:g}/{res['max_score']:g}"
+        typer.echo(f"{r['submitted_at']}  {r['content_hash'][:12]}{shown}")
+        for c in res.get("results", []):
+            typer.echo(f"    {c['status'].upper():<8}{c['points']:g}/{c['max_points']:g}  {c['name']}")
 
 
 secret_app = typer.Typer(cls=_Group, help="The course secret: seeds of the hidden data.", no_args_is_help=True)

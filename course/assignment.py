@@ -15,6 +15,7 @@ Layout of an assignment folder::
     due = 2026-12-15T23:59:00Z      # optional; course.toml [due] overrides
     gpu = "none"                     # none | optional | required
     gates = ["test_api"]             # optional: gating checks; one failing zeroes the score
+    on_submit = "public"             # optional, course serve: none | public | hidden-score | hidden-full
     [limits]                         # optional, see grader.spec.Limits
     check_timeout = 30
     memory_mb = 2048
@@ -45,6 +46,10 @@ from course.config import CourseConfig, _as_datetime
 from course.errors import CourseError
 from course.secret import derive_seed, load_secret
 from grader.spec import GPU_MODES, GradingSpec, Limits
+
+#: Grading on submit through ``course serve``: nothing, the public checks (all shown), the
+#: hidden checks with only the score shown, or the hidden checks with each check's result.
+ON_SUBMIT = ("none", "public", "hidden-score", "hidden-full")
 
 ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 
@@ -81,6 +86,8 @@ class Assignment:
     gates: tuple[str, ...] = ()
     rubric: tuple[RubricItem, ...] = ()
     max_bonus: float = 0.0
+    #: What ``course serve`` runs after an upload (see :data:`ON_SUBMIT`).
+    on_submit: str = "none"
 
     @property
     def student_files(self) -> tuple[str, ...]:
@@ -180,6 +187,9 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
     max_bonus = raw.get("max_bonus", 0)
     if isinstance(max_bonus, bool) or not isinstance(max_bonus, (int, float)) or max_bonus < 0:
         raise CourseError(f"{toml_path}: max_bonus must be a number >= 0, got {max_bonus!r}")
+    on_submit = raw.get("on_submit", "none")
+    if on_submit not in ON_SUBMIT:
+        raise CourseError(f"{toml_path}: on_submit must be one of {', '.join(ON_SUBMIT)}, got {on_submit!r}")
     due = config.due.get(assignment_id) or (
         _as_datetime(raw["due"], f"{toml_path}: due") if "due" in raw else None
     )
@@ -195,6 +205,7 @@ def load_assignment(config: CourseConfig, assignment_id: str) -> Assignment:
         gates=tuple(gates),
         rubric=rubric,
         max_bonus=float(max_bonus),
+        on_submit=on_submit,
     )
 
 

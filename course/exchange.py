@@ -356,19 +356,32 @@ def _store(root: Path, assignment_id: str, digest: str, files: dict[str, bytes])
     tmp = Path(tempfile.mkdtemp(prefix=f".{digest[:12]}-", dir=dest.parent))
     try:
         for name, data in files.items():
-            (tmp / name).write_bytes(data)
+            with open(tmp / name, "wb") as fh:  # durable before the rename (the server acknowledges after it)
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
             (tmp / name).chmod(0o444)
         tmp.chmod(0o555)
+        _fsync_dir(tmp)
         try:
             tmp.rename(dest)
         except OSError:
             if not dest.is_dir():
                 raise
             _rm_readonly(tmp)
+        _fsync_dir(dest.parent)
     except BaseException:
         _rm_readonly(tmp)
         raise
     return dest
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _rm_readonly(path: Path) -> None:

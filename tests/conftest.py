@@ -9,6 +9,13 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.fixture(autouse=True)
+def _no_client_login(tmp_path_factory, monkeypatch):
+    """No test sees the developer's own `course login` (the client config would route
+    `course submit` to a server): XDG_CONFIG_HOME points at an empty folder."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg")))
+
+
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return ROOT
