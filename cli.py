@@ -87,7 +87,7 @@ def grade(
                                  "(every grade is kept: see `course history`; the latest graded one counts)."),
     student: Optional[str] = typer.Option(None, "--student", help="Only this student's latest submission."),
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Grade on a Dask cluster: its scheduler address, "
-                                          "e.g. tcp://HOST:8786 (default: [grading] cluster in course.toml; "
+                                          "e.g. tcp://HOST:8786 (default: grading.cluster in course.toml; "
                                           "'local' = this machine). See docs/cluster.md."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:

@@ -189,9 +189,9 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
     from course.gradebook import open_gradebook
 
     asg = load_assignment(config, assignment_id)
-    spec = asg.grading_spec()  # refuses first when the course has no secret
-    sandbox, workers = _options(config, sandbox, workers)
     address = _cluster_address(config, cluster)
+    spec = asg.grading_spec()  # refuses when the course has no secret
+    sandbox, workers = _options(config, sandbox, workers)
     with _RunLock(config.root / f".grading-{asg.id}.lock"), open_gradebook(config) as book:
         latest = book.latest_submissions(asg.id)
         if not latest:

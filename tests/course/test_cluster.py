@@ -222,3 +222,23 @@ def test_tasks_carry_the_derived_seed_never_the_secret(config, tmp_path):
     blob = repr(task)
     assert load_secret(config.root).decode() not in blob
     assert secret_path(config.root).read_text().strip() not in blob
+
+
+@pytest.mark.slow
+def test_course_cluster_up_prints_an_address_with_workers_and_stops_on_ctrl_c(tmp_path):
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    proc = subprocess.Popen([sys.executable, "-c", "import cli; cli.app()", "cluster", "up", "--workers", "2",
+                             "--port", "0"], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        address = proc.stdout.readline().strip()
+        assert address.startswith("tcp://127.0.0.1:"), address
+        with distributed.Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(2, timeout=120)
+            assert len(client.scheduler_info()["workers"]) == 2
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
