@@ -86,6 +86,9 @@ def grade(
     regrade: bool = typer.Option(False, "--regrade", help="Grade again submissions that already have a grade "
                                  "(every grade is kept: see `course history`; the latest graded one counts)."),
     student: Optional[str] = typer.Option(None, "--student", help="Only this student's latest submission."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Grade on a Dask cluster: its scheduler address, "
+                                          "e.g. tcp://HOST:8786 (default: grading.cluster in course.toml; "
+                                          "'local' = this machine). See docs/cluster.md."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
     """Grade submissions with the hidden checks, student code in a sandbox."""
@@ -96,7 +99,7 @@ def grade(
         raise CourseError("--regrade and --student apply to collected submissions; drop the paths")
     if paths:
         doc = grade_adhoc(config=config, assignment_id=assignment, paths=list(paths), sandbox=sandbox, workers=workers,
-                          progress=json_out != "-")
+                          progress=json_out != "-", cluster=cluster)
         if json_out:
             _write_json(doc, json_out)
         if json_out != "-":
@@ -105,7 +108,8 @@ def grade(
                 typer.echo(f"{s['path']}: {score}" + (f"  ({s['error']})" if s["error"] else ""))
     else:
         doc = grade_collected(config=config, assignment_id=assignment, sandbox=sandbox, workers=workers,
-                              progress=json_out != "-", regrade=regrade, student=student)
+                              progress=json_out != "-", regrade=regrade, student=student,
+                              cluster=cluster)
         if json_out:
             _write_json(doc, json_out)
         if json_out != "-":
@@ -691,6 +695,23 @@ def secret_init(course_dir: Optional[Path] = CourseOpt) -> None:
     path = create_secret(find_course_root(course_dir))
     typer.echo(f"created {path} (256 random bits, mode 0600, listed in .gitignore); keep a private backup: "
                "the hidden data, and so the grades, cannot be reproduced without it")
+
+
+cluster_app = typer.Typer(cls=_Group, help="A Dask cluster of grading machines (see docs/cluster.md).",
+                          no_args_is_help=True)
+app.add_typer(cluster_app, name="cluster")
+
+
+@cluster_app.command("up")
+def cluster_up(
+    workers: int = typer.Option(2, "--workers", "-n", min=1, help="Worker processes (each grades one submission at a time)."),
+    host: str = typer.Option("127.0.0.1", help="Address to listen on (default: loopback only)."),
+    port: int = typer.Option(8786, min=0, max=65535, help="Scheduler port (0: any free port)."),
+) -> None:
+    """Start a local Dask cluster (a scheduler and N workers), print its address, run until Ctrl-C."""
+    from course.cluster import run_local_cluster
+
+    run_local_cluster(workers=workers, host=host, port=port, echo=typer.echo)
 
 
 @image_app.command("build")

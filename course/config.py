@@ -40,6 +40,7 @@ class CourseConfig:
     late: LatePolicy = field(default_factory=LatePolicy)
     due: dict[str, datetime] = field(default_factory=dict)
     extensions: dict[str, dict[str, float]] = field(default_factory=dict)
+    cluster: str = ""  # [grading] cluster: a Dask scheduler address; "" grades on this machine
 
     @property
     def assignments_path(self) -> Path:
@@ -83,6 +84,8 @@ COURSE_KEYS: dict[str, tuple[type, ...]] = {
     "name": (str,), "seed": (int,), "assignments": (str,), "exchange": (str,),
     "gradebook": (str,), "sandbox": (str,), "workers": (int,),
 }
+#: ``[grading]`` keys and their types.
+GRADING_KEYS: dict[str, tuple[type, ...]] = {"cluster": (str,)}
 #: ``[late]`` keys and their types.
 LATE_KEYS: dict[str, tuple[type, ...]] = {"per_day": (int, float), "max_fraction": (int, float),
                                           "cutoff_days": (int, float)}
@@ -109,6 +112,14 @@ def validate_raw(raw: dict, *, assignments_root: Path) -> list[str]:
 
     typed("course", raw.get("course", {}), COURSE_KEYS)
     typed("late", raw.get("late", {}), LATE_KEYS)
+    typed("grading", raw.get("grading", {}), GRADING_KEYS)
+    cluster = raw.get("grading", {}).get("cluster") if isinstance(raw.get("grading"), dict) else None
+    if isinstance(cluster, str) and cluster:
+        from grader.cluster import valid_address
+
+        problem = valid_address(cluster)
+        if problem:
+            problems.append(f"grading.cluster: {problem}")
     known = None
     if assignments_root.is_dir():
         known = sorted(d.name for d in assignments_root.iterdir() if (d / "assignment.toml").is_file())
@@ -149,7 +160,7 @@ def load_config(root: Path | None = None) -> CourseConfig:
     except tomllib.TOMLDecodeError as exc:
         raise CourseError(f"{path}: invalid TOML: {exc}") from exc
     c = raw.get("course", {})
-    known = {"course", "late", "due", "extensions"}
+    known = {"course", "late", "due", "extensions", "grading"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise CourseError(f"{path}: unknown section(s) {', '.join(unknown)}")
@@ -183,4 +194,5 @@ def load_config(root: Path | None = None) -> CourseConfig:
         late=late,
         due=due,
         extensions=raw.get("extensions", {}),
+        cluster=raw.get("grading", {}).get("cluster", ""),
     )

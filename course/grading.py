@@ -11,6 +11,7 @@
 """
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import os
 import sys
@@ -21,6 +22,7 @@ from typing import Callable
 from course.assignment import load_assignment
 from course.config import CourseConfig
 from course.errors import CourseError
+from course.progress import GradingProgress
 from grader.spec import SANDBOXES, GradingSpec
 
 
@@ -30,6 +32,27 @@ def _grade_submissions(spec: GradingSpec, paths: list[Path], *, sandbox: str, wo
     from grader.engine import grade_submissions
 
     return grade_submissions(spec, paths, sandbox=sandbox, workers=workers, progress=progress)
+
+
+def _grade_on_cluster(spec: GradingSpec, paths: list[Path], *, address: str, sandbox: str,
+                      progress: Callable[[dict], None] | None) -> dict:
+    """The cluster engine (a seam like :func:`_grade_submissions`)."""
+    from grader.cluster import grade_on_cluster
+
+    return grade_on_cluster(spec, paths, address=address, sandbox=sandbox, progress=progress)
+
+
+def _cluster_address(config: CourseConfig, cluster: str | None) -> str | None:
+    """The Dask scheduler to grade on: ``--cluster``, else course.toml; ``local`` = this machine."""
+    address = cluster if cluster is not None else config.cluster
+    if not address or address == "local":
+        return None
+    from grader.cluster import valid_address
+
+    problem = valid_address(address)
+    if problem:
+        raise CourseError(problem)
+    return address
 
 
 def _options(config: CourseConfig, sandbox: str | None, workers: int | None) -> tuple[str, int]:
@@ -42,49 +65,49 @@ def _options(config: CourseConfig, sandbox: str | None, workers: int | None) -> 
     return sandbox, workers
 
 
-def _run_engine(spec, paths, *, sandbox, workers, progress) -> dict:
+def _run_engine(spec, paths, *, sandbox, workers, progress, cluster: str | None = None) -> dict:
+    from grader.cluster import ClusterError
+
     try:
+        if cluster:
+            return _grade_on_cluster(spec, paths, address=cluster, sandbox=sandbox, progress=progress)
         return _grade_submissions(spec, paths, sandbox=sandbox, workers=workers, progress=progress)
+    except ClusterError as exc:
+        raise CourseError(str(exc)) from None
     except CourseError:
         raise
     except Exception as exc:  # the engine's own failure: nothing graded, nothing recorded
         raise CourseError(f"grading engine failed: {type(exc).__name__}: {exc}") from exc
 
 
-class ProgressBar:
-    """A one-line progress bar on stderr, one result line per finished submission."""
-
-    def __init__(self, total: int, stream=None) -> None:
-        self.total, self.done, self.stream = total, 0, stream or sys.stderr
-        self._lock = threading.Lock()
-
-    def __call__(self, result: dict) -> None:
-        with self._lock:
-            self.done += 1
-            width = 24
-            filled = int(width * self.done / max(self.total, 1))
-            score = (f"{result.get('score', 0):g}/{result.get('max_score', 0):g}"
-                     if result.get("status") == "graded" else "not graded")
-            self.stream.write(f"[{'#' * filled}{'.' * (width - filled)}] {self.done}/{self.total}  "
-                              f"{result.get('path', '?')}: {score}\n")
-            self.stream.flush()
+def _progress(progress, total: int):
+    """``(context manager, callback)`` for ``progress``: True = the rich display on stderr."""
+    if progress is True:
+        display = GradingProgress(total)
+        return display, display
+    return contextlib.nullcontext(), (progress or None)
 
 
 def grade_adhoc(*, config: CourseConfig, assignment_id: str, paths: list[Path], sandbox: str | None = None,
-                workers: int | None = None, progress: bool | Callable[[dict], None] | None = True) -> dict:
+                workers: int | None = None, progress: bool | Callable[[dict], None] | None = True,
+                cluster: str | None = None) -> dict:
     """Grade ``paths`` (folders, zips, notebooks) with the hidden checks; no gradebook.
 
     Returns the engine's document ``{"assignment", "submissions": [...]}``.
-    ``progress``: True for a progress bar on stderr, a callable for your own, or None.
+    ``progress``: True for a progress display on stderr, a callable for your own, or None.
+    ``cluster``: a Dask scheduler address (default: course.toml ``[grading] cluster``;
+    ``"local"``: this machine).
     """
     asg = load_assignment(config, assignment_id)
     sandbox, workers = _options(config, sandbox, workers)
     missing = [str(p) for p in paths if not Path(p).exists()]
     if missing:
         raise CourseError(f"no such file or directory: {', '.join(missing)}")
-    callback = ProgressBar(len(paths)) if progress is True else (progress or None)
-    return _run_engine(asg.grading_spec(), [Path(p) for p in paths], sandbox=sandbox, workers=workers,
-                       progress=callback)
+    address = _cluster_address(config, cluster)
+    display, callback = _progress(progress, len(paths))
+    with display:
+        return _run_engine(asg.grading_spec(), [Path(p) for p in paths], sandbox=sandbox, workers=workers,
+                           progress=callback, cluster=address)
 
 
 class _RunLock:
@@ -135,7 +158,7 @@ def _record_one(book, sub_id: int, result: dict) -> dict:
 
 def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | None = None,
                     workers: int | None = None, progress: bool | Callable[[dict], None] | None = True,
-                    regrade: bool = False, student: str | None = None) -> dict:
+                    regrade: bool = False, student: str | None = None, cluster: str | None = None) -> dict:
     """Grade every student's latest collected submission that has no grade yet.
 
     Parameters
@@ -152,6 +175,10 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
         grade history; the latest ``graded`` one counts (a ``not_graded`` one never hides it).
     student : str, optional
         Only this student's latest submission.
+    cluster : str, optional
+        Grade on the Dask cluster at this scheduler address (default: course.toml
+        ``[grading] cluster``; ``"local"``: this machine).  Results are recorded here,
+        by this process alone, as they arrive.
 
     Returns
     -------
@@ -162,7 +189,8 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
     from course.gradebook import open_gradebook
 
     asg = load_assignment(config, assignment_id)
-    spec = asg.grading_spec()  # refuses first when the course has no secret
+    address = _cluster_address(config, cluster)
+    spec = asg.grading_spec()  # refuses when the course has no secret
     sandbox, workers = _options(config, sandbox, workers)
     with _RunLock(config.root / f".grading-{asg.id}.lock"), open_gradebook(config) as book:
         latest = book.latest_submissions(asg.id)
@@ -185,7 +213,7 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
             return doc
         write_lock = threading.Lock()
         recorded: set[str] = set()
-        bar = ProgressBar(len(pending)) if progress is True else (progress or None)
+        display, bar = _progress(progress, len(pending))
 
         def record(result: dict) -> None:
             key = str(Path(result.get("path", "")))
@@ -201,8 +229,9 @@ def grade_collected(*, config: CourseConfig, assignment_id: str, sandbox: str | 
                 except Exception:  # noqa: BLE001 - a display problem never stops the batch
                     pass
 
-        result = _run_engine(spec, [Path(p) for p in pending], sandbox=sandbox,
-                             workers=workers, progress=record)
+        with display:
+            result = _run_engine(spec, [Path(p) for p in pending], sandbox=sandbox,
+                                 workers=workers, progress=record, cluster=address)
         for r in result.get("submissions", []):  # engines that report only at the end
             record(r)
         return doc
