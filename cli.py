@@ -89,6 +89,9 @@ def grade(
     cluster: Optional[str] = typer.Option(None, "--cluster", help="Grade on a Dask cluster: its scheduler address, "
                                           "e.g. tcp://HOST:8786 (default: grading.cluster in course.toml; "
                                           "'local' = this machine). See docs/cluster.md."),
+    junit: Optional[Path] = typer.Option(None, "--junit", help="Also write the results as JUnit XML (for CI)."),
+    fail_under: Optional[float] = typer.Option(None, "--fail-under", help="Exit with code 2 when a submission "
+                                               "scores below this percentage (or is not graded)."),
     course_dir: Optional[Path] = CourseOpt,
 ) -> None:
     """Grade submissions with the hidden checks, student code in a sandbox."""
@@ -116,6 +119,17 @@ def grade(
             graded = sum(s["status"] == "graded" for s in doc["submissions"])
             failed = len(doc["submissions"]) - graded
             typer.echo(f"graded {graded} submission(s), {failed} not graded, {doc['already_graded']} already graded")
+    if junit:
+        from course.junit import write_junit
+
+        write_junit(doc, junit)
+    if fail_under is not None:
+        from course.junit import below_threshold
+
+        low = below_threshold(doc, fail_under)
+        if low:
+            typer.secho(f"below {fail_under:g} %: {'; '.join(low)}", err=True, fg=typer.colors.RED)
+            raise typer.Exit(2)
 
 
 # -- instructor: a course of one's own ---------------------------------------------------------

@@ -30,7 +30,7 @@ def install_pages(app, ctx) -> None:
     config, book = ctx.config, ctx.book
 
     def page(name: str, **values) -> HTMLResponse:
-        html = env.get_template(name).render(course=config.name, **values)
+        html = env.get_template(name).render(course=config.name, **{"message": "", **values})
         return HTMLResponse(html, headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'",
                                            "X-Frame-Options": "DENY"})
 

@@ -4,7 +4,8 @@
 #   bash scripts/setup.sh          Python environment (.venv) + bubblewrap + the course secret
 #                                  (.course-secret): enough for `course demo` and `course grade`
 #   bash scripts/setup.sh --ci     also Docker (docker.io, dockerd) and the sandbox image, and
-#                                  PostgreSQL (the tests start their own cluster as user postgres)
+#                                  PostgreSQL (the tests start their own cluster as user postgres),
+#                                  Chromium + chromedriver (the web page tests, headless)
 #
 # Idempotent: a second run only checks that everything is in place.
 set -euo pipefail
@@ -29,7 +30,7 @@ apt_install() {
 if command -v apt-get >/dev/null 2>&1; then
     apt_install bubblewrap python3-venv
     if [ "$MODE" = "--ci" ]; then
-        apt_install docker.io debootstrap postgresql
+        apt_install docker.io debootstrap postgresql chromium chromium-driver
     fi
 else
     echo "setup: no apt-get here; install bubblewrap (and Docker for --ci) yourself" >&2
