@@ -289,19 +289,20 @@ class BaseDecisionTree(BaseEstimator):
             return None
         n = len(idx)
         ### BEGIN SOLUTION
-        Xn = self._X[idx][:, features]                      # (n, f)
+        Xn = self._X[idx[:, None], features]                # (n, f)
         order = np.argsort(Xn, axis=0, kind="stable")
         xs = Xn[order, np.arange(len(features))]            # each column sorted
-        Zs = self._Z[idx][order]                            # (n, f, m)
+        Zs = self._Z[idx[order]]                            # (n, f, m)
         cumulative = np.cumsum(Zs, axis=0)
         left = cumulative[:-1]                              # first i+1 samples go left
         right = cumulative[-1] - left
         cost = self._split_cost(left, right)                # (n-1, f)
 
-        n_left = np.arange(1, n)[:, None]
-        valid = ((xs[1:] > xs[:-1] + FEATURE_THRESHOLD)     # a threshold fits between
-                 & (n_left >= self._min_leaf) & (n - n_left >= self._min_leaf))
-        cost = np.where(valid, cost, np.inf)
+        valid = xs[1:] > xs[:-1] + FEATURE_THRESHOLD       # a threshold fits between
+        if self._min_leaf > 1:                              # and both children are big enough
+            n_left = np.arange(1, n)[:, None]
+            valid &= (n_left >= self._min_leaf) & (n - n_left >= self._min_leaf)
+        cost[~valid] = np.inf
         best = np.argmin(cost.T)             # feature-major: ties go to the first feature
         j, i = divmod(best, n - 1)
         if not np.isfinite(cost[i, j]):
@@ -547,6 +548,8 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
 
     def _split_cost(self, left, right):
         # minus the "proxy" S_L^2/W_L + S_R^2/W_R; the children's SSE up to a constant
+        if left.shape[-1] == 2:  # one output: the same numbers, without summing over one element
+            return -(left[..., 1] ** 2 / left[..., 0] + right[..., 1] ** 2 / right[..., 0])
         return -(np.sum(left[..., 1:] ** 2, axis=-1) / left[..., 0]
                  + np.sum(right[..., 1:] ** 2, axis=-1) / right[..., 0])
 
@@ -556,7 +559,8 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         if len(idx) == 1:
             return 0.0
         mean = stats[1:] / weight
-        return float(np.mean(self._Q[idx].sum(axis=0) / weight - mean**2))
+        variance = self._Q[idx].sum(axis=0) / weight - mean**2
+        return float(variance[0] if len(variance) == 1 else np.mean(variance))
 
     def _leaf_value(self, stats):
         return stats[1:] / stats[0]                         # weighted mean
