@@ -102,12 +102,18 @@ def omit_definitions(text: str, names, *, where: str = "<text>") -> str:
     import ast
 
     names = set(names)
+    lines = text.splitlines()
     drop: set[int] = set()
     found = set()
     for node in _top_level_nodes(text, where):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            drop.update(range(first, node.end_lineno + 1))
+            last = node.end_lineno
+            # a definition ending in a solution region: its END marker (a comment, so not
+            # part of the node) goes with it
+            while last < len(lines) and (END_SOLUTION.match(lines[last]) or END_HIDDEN.match(lines[last])):
+                last += 1
+            drop.update(range(first, last + 1))
             found.add(node.name)
     missing = sorted(names - found)
     if missing:
