@@ -266,8 +266,12 @@ def test_permutation_importance(student, data):
     ours = SkTreeRegressor(max_depth=6, random_state=0).fit(X_fit, y_fit)
     ref = sk_permutation_importance(ours, X_val, y_val, n_repeats=5, random_state=1,
                                     scoring="neg_mean_squared_error").importances_mean
-    assert imp.shape == ref.shape
+    if imp.shape != ref.shape:
+        raise Fail(f"expected one importance per column ({ref.shape[0]}), got shape {imp.shape}")
     assert np.argmax(imp) == np.argmax(ref)
+    # the size of the error increase, averaged over the repeats (not summed): the total
+    # agrees with scikit-learn's to shuffle noise (~10 %)
+    assert 0.6 < imp.sum() / ref.sum() < 1.6
     # reference vs scikit-learn: Pearson r > 0.997 for seeds 0..9 (shuffles and ties differ)
     assert np.corrcoef(imp, ref)[0, 1] > 0.95
 
