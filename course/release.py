@@ -208,13 +208,14 @@ def strip_notebook(nb, *, keep_solutions: bool = False):
     nb = copy.deepcopy(nb)
     resources: dict = {}
     steps = [ClearHiddenTests(enforce_metadata=False), ClearOutput()]
-    if not keep_solutions:
-        steps.insert(0, ClearSolutions(enforce_metadata=False))
+    if not keep_solutions:  # the same stub message as in .py files
+        stub = {"python": f'# YOUR CODE HERE\nraise NotImplementedError("{STUB_MESSAGE}")'}
+        steps.insert(0, ClearSolutions(enforce_metadata=False, code_stub=stub))
     for step in steps:
         nb, resources = step.preprocess(nb, resources)
-    if keep_solutions:
+    if keep_solutions:  # markers go from code and answer (markdown) cells alike
         for cell in nb.cells:
-            if cell.cell_type == "code":
+            if cell.cell_type in ("code", "markdown"):
                 cell.source = "".join(
                     line for line in cell.source.splitlines(keepends=True)
                     if not (BEGIN_SOLUTION.match(line) or END_SOLUTION.match(line))
