@@ -198,7 +198,7 @@ def test_adaboost_is_samme(student, data, hidden_rng):
     X, z = data["X_train"][rows], data["z_train"][rows]
     y = np.digitize(z, np.quantile(z, [0.35, 0.7]))               # three redshift bins
     X_new = data["X_test"][:400]
-    lr = float(hidden_rng.choice([0.5, 1.0]))
+    lr = float(hidden_rng.uniform(0.4, 0.9))
     model = student.ensemble.AdaBoostClassifier(n_estimators=12, learning_rate=lr, random_state=0).fit(X, y)
     ref = SkAdaBoost(n_estimators=12, learning_rate=lr, random_state=0).fit(X, y)
     # scikit-learn's SAMME on the same stumps: weights and votes agree to rounding
@@ -216,6 +216,8 @@ def test_adaboost_is_samme(student, data, hidden_rng):
     sep = student.ensemble.AdaBoostClassifier(n_estimators=10, random_state=0).fit(Xs, ys)
     if len(sep.estimators_) != 1 or not np.array_equal(np.asarray(sep.predict(Xs)), ys):
         raise Fail("when a learner classifies every training point correctly, keep it and stop boosting")
+    if not np.allclose(np.asarray(sep.estimator_weights_, dtype=float), [1.0]):
+        raise Fail("a perfect learner is kept with weight 1 (its SAMME weight would be infinite)")
 
 
 @pytest.mark.points(2)
@@ -256,11 +258,12 @@ def test_sigma_nmad(student, data):
 
 @pytest.mark.points(1)
 def test_outlier_fraction(student, data):
-    """outlier_fraction returns the fraction of galaxies with |dz| / (1 + z) above the
-    threshold."""
+    """outlier_fraction returns the fraction of galaxies with |dz| / (1 + z) strictly
+    above the threshold."""
     rng = np.random.default_rng(data["seed"] + 2)
     z = rng.uniform(0, 2, 400)
     z_pred = z + rng.normal(scale=0.1, size=400) * (1 + z)
+    z[:4], z_pred[:4] = 0.0, [0.15, -0.15, 0.05, -0.05]      # exactly on a boundary: not outliers
     for threshold in (0.15, 0.05):
         got = float(student.photoz.outlier_fraction(z, z_pred, threshold))
         assert abs(got - np.mean(np.abs(_dz(z, z_pred)) > threshold)) < 1e-12

@@ -37,6 +37,7 @@ def test_impurity_formulas(student, hidden_rng):
     counts[:5, hidden_rng.integers(0, 3)] = 0.0                  # some empty classes
     counts[5] = [0.0, 7.0, 0.0]                                  # a pure node
     counts[counts.sum(axis=1) == 0, 0] = 1.0                     # never an empty node
+    counts *= hidden_rng.uniform(0.01, 0.03)                     # weighted counts (sample weights)
     p = counts / counts.sum(axis=-1, keepdims=True)
     gini = 1.0 - np.sum(p**2, axis=-1)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -67,6 +68,12 @@ def test_max_depth_semantics(student, data):
         if got != depth or not 2 <= n_distinct <= 2**depth:
             raise Fail(f"max_depth={depth} grew a tree of depth {got} with {n_distinct} distinct predictions "
                        f"(the root is at depth 0; a node at depth max_depth is a leaf)")
+    # a pure node is a leaf too: one step in the target needs one split, however deep
+    X = data["X_train"]
+    y = (X[:, 0] > np.median(X[:, 0])).astype(float)
+    got = int(student.trees.DecisionTreeRegressor(max_depth=8, random_state=0).fit(X, y).get_depth())
+    if got != 1:
+        raise Fail(f"a target with a single step grew a tree of depth {got}: a pure node (zero impurity) is a leaf")
 
 
 @pytest.mark.points(2)
@@ -157,6 +164,10 @@ def test_impurity_importances(student, data):
     if imp.shape != ref.shape:
         raise Fail(f"feature_importances_ has shape {imp.shape}, expected one value per column")
     assert np.allclose(imp, ref, atol=1e-8)
+    # a tree that never splits (constant target) has all-zero importances, not nan
+    flat = student.trees.DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, np.zeros(len(X)))
+    if not np.array_equal(np.asarray(flat.feature_importances_, dtype=float), np.zeros(X.shape[1])):
+        raise Fail("a tree without any split must have all-zero feature_importances_ (do not divide by a zero sum)")
 
 
 # ------------------------------------------------------------------ cluster_masses.py
