@@ -97,7 +97,8 @@ def test_split_thresholds(student, tied):
         if not np.allclose(np.asarray(model.predict(X_between), dtype=float), ref.predict(X_between),
                            rtol=0, atol=1e-9):
             raise Fail(f"with max_depth={depth} new points between two feature values go to the wrong side: "
-                       "put the threshold half-way between the two values")
+                       "a threshold lies half-way between two different consecutive values, never between "
+                       "two equal ones")
 
 
 @pytest.mark.points(3)
