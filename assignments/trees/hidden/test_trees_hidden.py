@@ -54,6 +54,9 @@ def test_impurity_formulas(student, hidden_rng):
     if np.allclose(got_entropy, entropy * np.log(2.0), rtol=0, atol=1e-12):
         raise Fail("entropy_impurity is in nats: use log2, so that a 50/50 node has 1 bit")
     assert np.allclose(got_entropy, entropy, rtol=0, atol=1e-12)
+    empty = float(np.asarray(student.trees.entropy_impurity(np.zeros(3)), dtype=float))
+    if empty != 0.0:
+        raise Fail("entropy_impurity of an empty node (all counts zero) is 0, not nan")
 
 
 @pytest.mark.points(1)
@@ -165,6 +168,10 @@ def test_impurity_importances(student, data):
     if imp.shape != ref.shape:
         raise Fail(f"feature_importances_ has shape {imp.shape}, expected one value per column")
     assert np.allclose(imp, ref, atol=1e-8)
+    # normalised whatever the units of the target: the same tree on y / 100
+    small = student.trees.DecisionTreeRegressor(max_depth=5, min_samples_leaf=20, random_state=0).fit(X, y / 100)
+    if not np.allclose(np.asarray(small.feature_importances_, dtype=float), ref, atol=1e-8):
+        raise Fail("feature_importances_ must sum to 1 whatever the scale of the target")
     # a tree that never splits (constant target) has all-zero importances, not nan
     flat = student.trees.DecisionTreeRegressor(max_depth=3, random_state=0).fit(X, np.zeros(len(X)))
     if not np.array_equal(np.asarray(flat.feature_importances_, dtype=float), np.zeros(X.shape[1])):
