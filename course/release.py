@@ -102,12 +102,18 @@ def omit_definitions(text: str, names, *, where: str = "<text>") -> str:
     import ast
 
     names = set(names)
+    lines = text.splitlines()
     drop: set[int] = set()
     found = set()
     for node in _top_level_nodes(text, where):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            drop.update(range(first, node.end_lineno + 1))
+            last = node.end_lineno
+            # a definition ending in a solution region: its END marker (a comment, so not
+            # part of the node) goes with it
+            while last < len(lines) and (END_SOLUTION.match(lines[last]) or END_HIDDEN.match(lines[last])):
+                last += 1
+            drop.update(range(first, last + 1))
             found.add(node.name)
     missing = sorted(names - found)
     if missing:
@@ -202,13 +208,14 @@ def strip_notebook(nb, *, keep_solutions: bool = False):
     nb = copy.deepcopy(nb)
     resources: dict = {}
     steps = [ClearHiddenTests(enforce_metadata=False), ClearOutput()]
-    if not keep_solutions:
-        steps.insert(0, ClearSolutions(enforce_metadata=False))
+    if not keep_solutions:  # the same stub message as in .py files
+        stub = {"python": f'# YOUR CODE HERE\nraise NotImplementedError("{STUB_MESSAGE}")'}
+        steps.insert(0, ClearSolutions(enforce_metadata=False, code_stub=stub))
     for step in steps:
         nb, resources = step.preprocess(nb, resources)
-    if keep_solutions:
+    if keep_solutions:  # markers go from code and answer (markdown) cells alike
         for cell in nb.cells:
-            if cell.cell_type == "code":
+            if cell.cell_type in ("code", "markdown"):
                 cell.source = "".join(
                     line for line in cell.source.splitlines(keepends=True)
                     if not (BEGIN_SOLUTION.match(line) or END_SOLUTION.match(line))

@@ -71,6 +71,27 @@ def depth_problems(seed: int):
     return deep, shallow
 
 
+@lru_cache(maxsize=4)
+def tied_problem(seed: int):
+    """A regression problem whose features take few distinct values (many ties), with
+    new points between those values: where a split's threshold lies, and whether equal
+    values are ever separated, decides their predictions.  Independent features and
+    leaves of >= 5 samples keep CART's tree unique; grid values and offsets are exact in
+    float32.  Returns (X, y, X_between)."""
+    rng = np.random.default_rng([seed, 5])
+    n = 400
+    grid = rng.integers(0, 12, size=(n, 4)) * 0.5               # values 0, 0.5, ..., 5.5
+    X = grid + rng.integers(-4, 5, size=4) * 0.5                   # a drawn offset per feature
+    y = np.sin(X[:, 0]) + 0.3 * X[:, 1] + (X[:, 2] > X[:, 3]) + 0.2 * rng.normal(size=n)
+    X_between = X + rng.choice([0.125, 0.375], size=X.shape)      # either side of a midpoint
+    return X, y, X_between
+
+
+@pytest.fixture
+def tied(hidden_seed):
+    return tied_problem(int(hidden_seed))
+
+
 @pytest.fixture
 def classes(hidden_seed):
     return three_classes(int(hidden_seed))
