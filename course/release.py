@@ -104,10 +104,16 @@ def omit_definitions(text: str, names, *, where: str = "<text>") -> str:
     names = set(names)
     drop: set[int] = set()
     found = set()
+    lines = text.splitlines()
     for node in _top_level_nodes(text, where):
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and node.name in names:
             first = min([node.lineno] + [d.lineno for d in node.decorator_list])
-            drop.update(range(first, node.end_lineno + 1))
+            last = node.end_lineno
+            # indented comments right after the last statement (a closing ``### END
+            # SOLUTION``) belong to the definition: the AST does not count them
+            while last < len(lines) and lines[last][:1].isspace() and lines[last].lstrip().startswith("#"):
+                last += 1
+            drop.update(range(first, last + 1))
             found.add(node.name)
     missing = sorted(names - found)
     if missing:
