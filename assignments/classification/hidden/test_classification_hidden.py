@@ -248,6 +248,14 @@ def test_roc_curve(student, data):
         if any(g.shape != r.shape for g, r in zip(got, ref)):
             raise Fail(f"drop_intermediate={drop}: {len(ref[0])} points expected, got {len(got[0])}")
         assert all(np.allclose(g, r) for g, r in zip(got, ref))
+    # three distinct scores, each with as many positives as negatives: the middle point
+    # lies on the straight line between its neighbours and is dropped
+    k = rng.integers(1, 5, size=3)
+    y3 = np.concatenate([np.r_[np.ones(n), np.zeros(n)] for n in k]).astype(int)
+    s3 = np.repeat([0.9, 0.5, 0.1], 2 * k)
+    got = [np.asarray(a, float) for a in student.metrics.roc_curve(y3, s3)]
+    ref = sk_roc_curve(y3, s3)
+    assert len(got[0]) == len(ref[0]) and np.allclose(got[0], ref[0]) and np.allclose(got[1], ref[1])
 
 
 @pytest.mark.points(1)
