@@ -192,6 +192,7 @@ def test_gaussian_nb_posteriors(student, data):
         model = student.naive_bayes.GaussianNB(**kw).fit(X, y)
         ref = SkGaussianNB(**kw).fit(X, y)
         assert np.allclose(np.asarray(model.var_, float), ref.var_, rtol=1e-9)
+        assert np.allclose(np.asarray(model.class_prior_, float), ref.class_prior_, rtol=1e-12)
         assert np.allclose(np.asarray(model.predict_log_proba(X), float), ref.predict_log_proba(X), atol=1e-8)
         assert np.array_equal(np.asarray(model.predict(X)), ref.predict(X))
 

@@ -42,8 +42,8 @@ def test_gaussian_nb_is_a_probability(student):
 @pytest.mark.points(1)
 def test_confusion_matrix_small_example(student):
     """Rows are true classes, columns predicted classes."""
-    C = np.asarray(student.metrics.confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 0]))
-    assert C.tolist() == [[1, 1], [1, 2]]
+    C = np.asarray(student.metrics.confusion_matrix([0, 0, 1, 1, 1], [0, 1, 1, 1, 1]))
+    assert C.tolist() == [[1, 1], [0, 3]]
 
 
 @pytest.mark.points(1)
