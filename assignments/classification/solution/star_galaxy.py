@@ -35,7 +35,8 @@ def standardise(X_train, X_test):
     """Scale each column to zero mean and unit variance using the training set only.
 
     The test set must be transformed with the training mean and standard deviation:
-    computing them on the test set (or on both sets together) leaks information.
+    computing them on the test set (or on both sets together) leaks information.  A
+    column that is constant in the training set (standard deviation 0) is only centred.
 
     Returns
     -------

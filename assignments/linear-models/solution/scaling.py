@@ -133,8 +133,9 @@ def validation_curve(x_train, y_train, x_val, y_val, degrees):
 def choose_degree(x, y, degrees, val_fraction=0.3, random_state=0):
     """The polynomial degree with the smallest validation error.
 
-    Shuffle the points with ``np.random.default_rng(random_state)``, hold out
-    ``val_fraction`` of them for validation, fit each degree on the rest.
+    Shuffle the points with ``np.random.default_rng(random_state).permutation``, hold
+    out the first ``round(val_fraction * n)`` shuffled points (at least one) for
+    validation, fit each degree on the rest and score it on the held-out points.
 
     Returns
     -------
