@@ -203,7 +203,9 @@ def strip_notebook(nb, *, keep_solutions: bool = False):
     resources: dict = {}
     steps = [ClearHiddenTests(enforce_metadata=False), ClearOutput()]
     if not keep_solutions:
-        steps.insert(0, ClearSolutions(enforce_metadata=False))
+        # the same stub as in .py files, so a notebook stops with "your code here" too
+        stub = f'# YOUR CODE HERE\nraise NotImplementedError("{STUB_MESSAGE}")'
+        steps.insert(0, ClearSolutions(enforce_metadata=False, code_stub={"python": stub}))
     for step in steps:
         nb, resources = step.preprocess(nb, resources)
     if keep_solutions:

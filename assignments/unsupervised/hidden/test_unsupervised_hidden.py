@@ -328,8 +328,8 @@ def test_lloyd_matches_sklearn(student, colours_data, hidden_rng):
 @pytest.mark.points(3)
 @pytest.mark.forbid_imports(*BANNED)
 def test_em_steps(student, colours_data, hidden_rng):
-    """e_step or m_step is wrong: responsibilities and log-likelihood from Gaussian
-    densities, then responsibility-weighted means and covariances divided by N_k."""
+    """m_step is wrong (weights N_k / n, responsibility-weighted means, covariances divided
+    by N_k plus reg_covar on the diagonal), or the given e_step was changed."""
     X = colours_data[0]
     k = 3
     resp = hidden_rng.dirichlet(np.ones(k), size=len(X))
