@@ -24,6 +24,7 @@ from sklearn import decomposition as sk_decomposition
 from sklearn import manifold as sk_manifold
 from sklearn import mixture as sk_mixture
 from sklearn.metrics import adjusted_rand_score, silhouette_score
+from threadpoolctl import threadpool_limits
 
 from grader import Fail
 
@@ -197,6 +198,15 @@ def test_conditional_probabilities(student, embed_X, hidden_rng):
         assert slope < 0 and np.allclose(np.log(p[i, keep]), slope * d[i, keep] + intercept, atol=1e-6)
 
 
+def _reference_tsne(X, perplexity, seed):
+    """scikit-learn's t-SNE of ``X`` (400 steps, random start) on one thread: the same
+    embedding on every machine, and about 0.2 s of CPU for 200 spectra, where OpenMP
+    threads on a loaded machine spin for seconds."""
+    with threadpool_limits(1):
+        return sk_manifold.TSNE(perplexity=perplexity, max_iter=400, init="random", random_state=seed,
+                                n_jobs=1).fit_transform(X)
+
+
 def _kl(Y, P):
     d2 = ((Y[:, None, :] - Y[None, :, :]) ** 2).sum(-1)
     num = 1.0 / (1.0 + d2)
@@ -240,7 +250,7 @@ def test_tsne_trustworthiness(student, embed_X, hidden_rng):
     seed = int(hidden_rng.integers(2**31))
     Y = student.embeddings.TSNE(30.0, max_iter=400, random_state=seed).fit_transform(embed_X)
     Y = _array(Y, (len(embed_X), 2), "embedding")
-    ref = sk_manifold.TSNE(perplexity=30.0, max_iter=400, init="random", random_state=seed).fit_transform(embed_X)
+    ref = _reference_tsne(embed_X, 30.0, seed)
     ours = sk_manifold.trustworthiness(embed_X, Y, n_neighbors=10)
     theirs = sk_manifold.trustworthiness(embed_X, ref, n_neighbors=10)
     # reference minus scikit-learn: |difference| <= 0.0003 for seeds 0..29 and 256-bit seeds
@@ -256,9 +266,8 @@ def test_perplexity_effect(student, embed_X, hidden_rng):
     seed = int(hidden_rng.integers(2**31))
     scores = _array(student.embeddings.perplexity_scan(embed_X, [3.0, 30.0], n_neighbors=30, max_iter=400, random_state=seed),
                     (2,), "perplexity_scan")
-    ref = [sk_manifold.trustworthiness(embed_X, sk_manifold.TSNE(perplexity=p, max_iter=400, init="random",
-                                                                 random_state=seed).fit_transform(embed_X),
-                                       n_neighbors=30) for p in (3.0, 30.0)]
+    ref = [sk_manifold.trustworthiness(embed_X, _reference_tsne(embed_X, p, seed), n_neighbors=30)
+           for p in (3.0, 30.0)]
     # reference (200 spectra, 400 steps), seeds 0..29 and 256-bit seeds: T(30) at perplexity
     # 3 is 0.08-0.20 below perplexity 30; |scores - scikit-learn's| <= 0.0015 at perplexity
     # 30 and <= 0.10 at perplexity 3 (small perplexities give fragmented, variable maps)
