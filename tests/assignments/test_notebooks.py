@@ -53,7 +53,7 @@ def _execute(folder: Path, name: str):
 
 
 def test_notebooks_found():
-    assert {"linear-models", "classification", "trees", "ensembles"} <= set(NOTEBOOKS)
+    assert {"linear-models", "classification", "trees", "ensembles", "kernels-gp", "unsupervised"} <= set(NOTEBOOKS)
 
 
 @pytest.mark.slow

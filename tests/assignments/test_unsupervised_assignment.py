@@ -1,11 +1,14 @@
 """The "unsupervised" assignment graded end to end through the real engine.
 
 Reuses the helpers of ``test_assignments_grading``: the solution release scores full
-marks, the stub 0, three runs are identical, the public checks pass on the solution and
-fail on the stub, and plausible student mistakes (text mutations of the released
-solution, each asserted to apply) lose points on the check meant to catch them.  The
+marks, the stub 0, the public checks pass on the solution, fail on the stub and catch at
+least half of the plausible mistakes (text mutations of the released solution, each
+asserted to apply), and each mistake loses points on the hidden check meant to catch it.
+All of that is ONE hidden and ONE public grading batch, cached for the module.  The
 solution also scores full marks on hidden seeds 0..29 and on random 256-bit seeds, and
-under the real sandboxes (bubblewrap, Docker).
+under the real sandboxes (bubblewrap, Docker), where three runs must be identical.  The
+hidden suite's seconds per submission are measured by ``benchmarks/hidden_suite_time.py``
+(no timed test).
 """
 from __future__ import annotations
 
@@ -31,7 +34,8 @@ _CACHE: dict = {}
 
 
 def graded(tmp_root: Path) -> dict:
-    """Grade solution x3, stub and every mistake once (sandbox "none", two workers)."""
+    """Grade the solution, the stub and every mistake once with the hidden checks and once
+    with the public checks (sandbox "none", two workers), cached for the module."""
     if not _CACHE:
         config = load_config(ROOT)
         asg = load_assignment(config, ASSIGNMENT)
@@ -39,13 +43,14 @@ def graded(tmp_root: Path) -> dict:
         solution = Path(release(config=config, assignment_id=ASSIGNMENT, out=base / "solution", solution=True))
         stub = Path(release(config=config, assignment_id=ASSIGNMENT, out=base / "stub"))
         mutants = [_mutate(solution, base / m.name, m) for m in MISTAKES]
-        doc = grade_submissions(asg.grading_spec(), [solution, stub, solution, solution, *mutants],
-                                sandbox="none", workers=2, timings=True)
-        subs = doc["submissions"]
-        public = grade_submissions(asg.grading_spec(public=True), [solution, stub], sandbox="none", workers=2)
-        _CACHE.update(solution=subs[0], stub=subs[1], repeats=subs[2:4], public=public["submissions"],
-                      mutants=dict(zip([m.name for m in MISTAKES], subs[4:])), release=stub,
-                      solution_dir=solution, config=config, asg=asg)
+        subs = grade_submissions(asg.grading_spec(), [solution, stub, *mutants],
+                                 sandbox="none", workers=2)["submissions"]
+        public = grade_submissions(asg.grading_spec(public=True), [solution, stub, *mutants],
+                                   sandbox="none", workers=2)["submissions"]
+        names = [m.name for m in MISTAKES]
+        _CACHE.update(solution=subs[0], stub=subs[1], public=public[:2],
+                      mutants=dict(zip(names, subs[2:])), public_mutants=dict(zip(names, public[2:])),
+                      release=stub, solution_dir=solution, config=config, asg=asg)
     return _CACHE
 
 
@@ -64,8 +69,6 @@ def test_solution_scores_full_marks_within_time(tmp_root):
 
     rows = {r["id"]: r for r in describe_assignments(config=load_config(ROOT))}
     assert rows[ASSIGNMENT]["max_points"] == sol["max_score"]
-    # the hidden suite stays well inside 60 s per submission on 2 shared cores
-    assert sum(c["seconds"] for c in sol["checks"]) < 60
 
 
 @pytest.mark.slow
@@ -79,20 +82,20 @@ def test_stub_scores_zero(tmp_root):
 
 
 @pytest.mark.slow
-def test_three_runs_identical(tmp_root):
-    res = graded(tmp_root)
-    runs = [res["solution"], *res["repeats"]]
-    summaries = [[(c["id"], c["status"], c["points"]) for c in r["checks"]] for r in runs]
-    assert summaries[0] == summaries[1] == summaries[2]
-    assert len({r["score"] for r in runs}) == 1
-
-
-@pytest.mark.slow
 def test_public_checks_help(tmp_root):
     solution, stub = graded(tmp_root)["public"]
     assert solution["status"] == "graded" and stub["status"] == "graded"
     assert solution["max_score"] >= 4 and solution["score"] == solution["max_score"]
     assert stub["score"] == 0.0
+
+
+@pytest.mark.slow
+def test_public_checks_catch_half_the_mistakes(tmp_root):
+    """``course check`` alone finds at least half of the plausible mistakes."""
+    public = graded(tmp_root)["public_mutants"]
+    assert all(r["status"] == "graded" for r in public.values())
+    caught = sorted(name for name, r in public.items() if r["score"] < r["max_score"])
+    assert len(caught) >= len(MISTAKES) / 2, caught
 
 
 @pytest.mark.slow
@@ -104,6 +107,12 @@ def test_release_teaches_and_ships_data(tmp_root):
     for name in asg.student_files:
         assert f"`{name}`" in readme
         assert "NotImplementedError" in (rel / name).read_text()
+    # scoped release: LLE's weights and the E-step come implemented, what is graded is stubbed
+    embeddings, colours = (rel / "embeddings.py").read_text(), (rel / "colours.py").read_text()
+    for text, given in ((embeddings, "def barycenter_weights"), (colours, "def e_step")):
+        body = text.split(given, 1)[1].split("\ndef ", 1)[0]
+        assert "NotImplementedError" not in body and "return" in body
+    assert "NotImplementedError" in colours.split("def m_step", 1)[1].split("\nclass ", 1)[0]
     assert sorted(p.name for p in (rel / "data").glob("*.csv")) == ["galaxy_colours.csv", "spectra.csv"]
     assert not (rel / "hidden").exists()
 
@@ -142,13 +151,11 @@ def test_solution_full_marks_on_seeds_0_to_29_and_256_bit_seeds(tmp_root):
 
 
 @pytest.mark.slow
-def test_solution_full_marks_in_a_real_sandbox(safe_backend, tmp_path):
-    """Solution full marks, stub 0 and identical repeated runs under bubblewrap and Docker."""
-    config = load_config(ROOT)
-    spec = load_assignment(config, ASSIGNMENT).grading_spec()
-    solution = release(config=config, assignment_id=ASSIGNMENT, out=tmp_path / "solution", solution=True)
-    stub = release(config=config, assignment_id=ASSIGNMENT, out=tmp_path / "stub")
-    subs = grade_submissions(spec, [Path(solution), Path(stub), Path(solution), Path(solution)],
+def test_solution_full_marks_in_a_real_sandbox(safe_backend, tmp_root):
+    """Solution full marks, stub 0 and three identical runs under bubblewrap and Docker."""
+    res = graded(tmp_root)
+    solution, stub = res["solution_dir"], res["release"]
+    subs = grade_submissions(res["asg"].grading_spec(), [solution, stub, solution, solution],
                              sandbox=safe_backend, workers=2)["submissions"]
     assert all(r["status"] == "graded" for r in subs), [r["error"] for r in subs]
     assert subs[0]["score"] == subs[0]["max_score"] > 0, [c["id"] for c in subs[0]["checks"] if c["status"] != "passed"]

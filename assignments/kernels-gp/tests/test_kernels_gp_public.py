@@ -61,3 +61,78 @@ def test_gp_interpolates_and_is_uncertain_far_away(student):
     _, far = gp.predict(np.array([[50.0]]), return_std=True)
     assert abs(float(far[0]) - 1.0) < 1e-3
     assert int(student.emulator.next_simulation(gp, np.array([[2.5], [30.0], [1.0]]))) == 1
+
+
+@pytest.mark.points(1)
+def test_kernel_weights_by_hand(student):
+    """Runs at distances 0, 1 and 2 from the query, h = 0.5: weights exp(-d^2 / (2 h^2))
+    = 1, exp(-2), exp(-8) (the nearest run's weight is 1)."""
+    W = np.asarray(student.emulator.kernel_weights(np.array([[0.0]]), np.array([[0.0], [1.0], [2.0]]), 0.5))
+    assert np.allclose(W, [[1.0, np.exp(-2.0), np.exp(-8.0)]], rtol=1e-8)
+
+
+@pytest.mark.points(1)
+def test_smo_margin_and_box(student):
+    """x = 0 (class -1), x = 2 and x = 5 (class +1).  With a large C the far point is no
+    support vector (alpha = 0) and f(x) = x - 1; with C = 0.1 the two near points are
+    clipped to alpha = C = 0.1 and f(x) = 0.2 (x - 1) (the intercept is then the midpoint
+    of the optimality bounds)."""
+    X, y = np.array([[0.0], [2.0], [5.0]]), np.array([-1.0, 1.0, 1.0])
+    alpha, b, _ = student.svm.smo(X @ X.T, y, 100.0, 1e-10)
+    assert np.allclose(alpha, [0.5, 0.5, 0.0], atol=1e-6) and abs(b + 1.0) < 1e-6
+    alpha, b, _ = student.svm.smo(X[:2] @ X[:2].T, y[:2], 0.1, 1e-10)
+    assert np.allclose(alpha, [0.1, 0.1], atol=1e-6) and abs(b + 0.2) < 1e-6
+
+
+def _noise_labels():
+    rng = np.random.default_rng(7)
+    return rng.normal(size=(60, 2)), rng.integers(0, 2, size=60)
+
+
+@pytest.mark.points(1)
+def test_cross_validation_of_pure_noise(student):
+    """Random labels: a memorising SVM (large gamma) is perfect on its training folds but
+    at chance on the held-out folds; select_svc picks the best cross-validated cell."""
+    X, y = _noise_labels()
+    Cs, gammas = [1.0, 100.0], [0.1, 100.0]
+    acc = np.asarray(student.svm.cross_validated_accuracy(X, y, Cs, gammas, n_splits=3))
+    assert acc.shape == (2, 2) and acc[1, 1] < 0.8
+    C, gamma = (float(v) for v in student.svm.select_svc(X, y, Cs, gammas, n_splits=3))
+    assert acc[Cs.index(C), gammas.index(gamma)] >= acc.max() - 0.01
+
+
+def _wiggle():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(0, 1, (120, 1))
+    return X, np.sin(6 * X[:, 0]) + 0.1 * rng.normal(size=120)
+
+
+@pytest.mark.points(1)
+def test_tiny_bandwidth_overfits(student):
+    """A tiny bandwidth reproduces its own training runs (noise included) but not new
+    ones, so cross-validation prefers a moderate one."""
+    X, y = _wiggle()
+    train, val = (np.asarray(v) for v in student.emulator.bandwidth_curve(X[:80], y[:80], X[80:], y[80:],
+                                                                          [0.001, 0.05], "nw"))
+    assert val[0] > 10 * train[0]
+    assert float(student.emulator.choose_bandwidth(X, y, [0.001, 0.05], "nw")) == 0.05
+
+
+@pytest.mark.points(1)
+def test_gp_likelihood_and_noise(student):
+    """Two runs far apart (y = 1 and -1, signal variance 1, noise 0.25): each is an
+    independent N(0, 1.25), so log p = 2 (-1 / 2.5 - log(1.25) / 2 - log(2 pi) / 2); far
+    from the runs the predictive standard deviation is sqrt(1.25), and a fitted emulator
+    beats its starting guesses."""
+    X, y = np.array([[0.0], [100.0]]), np.array([1.0, -1.0])
+    gp = student.emulator.GaussianProcessRegressor(length_scale=1.0, noise_level=0.25, optimizer=None).fit(X, y)
+    expected = 2 * (-1 / 2.5 - 0.5 * np.log(1.25) - 0.5 * np.log(2 * np.pi))
+    assert abs(float(gp.log_marginal_likelihood()) - expected) < 1e-8
+    mean, std = gp.predict(np.array([[50.0], [60.0], [70.0], [80.0]]), return_std=True)
+    assert np.allclose(std, np.sqrt(1.25), rtol=1e-8) and np.allclose(mean, 0.0, atol=1e-8)
+    # prior mean 0, std 1.118 far away: 0.5 and 1.0 lie within one sigma, 1.2 and 3.0 do not
+    runs = np.array([[50.0], [60.0], [70.0], [80.0]])
+    assert abs(float(student.emulator.coverage(gp, runs, np.array([0.5, 1.0, 1.2, 3.0]))) - 0.5) < 1e-12
+    Xw, yw = _wiggle()
+    emu = student.emulator.fit_emulator(Xw[:30], yw[:30])
+    assert float(emu.log_marginal_likelihood()) > float(emu.log_marginal_likelihood(np.log([1.0, 0.5, 0.1]))) + 1.0

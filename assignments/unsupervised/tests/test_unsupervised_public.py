@@ -100,3 +100,119 @@ def test_red_sequence_labels(student):
     X = np.column_stack([X[:, 1], X[:, 1] * 0.1, X[:, 0] * 0.2 + 0.4])   # column 2 is "g - r"
     red = np.asarray(student.colours.red_sequence_members(X, 2))
     assert np.array_equal(red, y)
+
+
+@pytest.mark.points(1)
+def test_pca_variances_and_signs(student):
+    """explained_variance_ uses n - 1 (the sample variance), and each principal axis has
+    its largest-|value| entry positive."""
+    X = _plane()
+    pca = student.spectra_pca.PCA(2).fit(X)
+    # all the variance lies in the plane: the two variances add up to the total
+    total = float(np.sum(np.var(X, axis=0, ddof=1)))
+    assert abs(float(np.sum(pca.explained_variance_)) - total) < 1e-8 * total
+    components = np.asarray(pca.components_)
+    assert np.all(components[np.arange(2), np.argmax(np.abs(components), axis=1)] > 0)
+
+
+@pytest.mark.points(1)
+def test_trustworthiness_of_a_swap(student):
+    """Points on a line with the two ends swapped in the embedding: with k = 3, the
+    false neighbours add up to a penalty of 60 rank steps, so T = 1 - 2 * 60 / (12 * 3 * 14)."""
+    X = (np.arange(12.0) ** 1.3)[:, None]      # unequal gaps: no ties between distances
+    Y = X.copy()
+    Y[[0, 11]] = Y[[11, 0]]
+    t = float(student.embeddings.trustworthiness(X, Y, 3))
+    assert abs(t - (1 - 2 * 60 / (12 * 3 * 14))) < 1e-10
+
+
+@pytest.mark.points(1)
+def test_lle_drops_the_constant_eigenvector(student):
+    """The LLE coordinates are eigenvectors of M orthogonal to the constant one (which
+    has eigenvalue 0 and carries no information): each column sums to about zero."""
+    Y = np.asarray(student.embeddings.LocallyLinearEmbedding(n_neighbors=8).fit_transform(_plane(60)))
+    assert Y.shape == (60, 2)
+    assert np.all(np.abs(Y.sum(axis=0)) < 1e-3)
+
+
+@pytest.mark.points(1)
+def test_kl_gradient_is_the_derivative(student):
+    """kl_and_gradient's gradient is the derivative of its KL (central differences)."""
+    rng = np.random.default_rng(4)
+    Y = rng.normal(size=(6, 2))
+    A = rng.uniform(size=(6, 6))
+    P = A + A.T
+    np.fill_diagonal(P, 0.0)
+    P /= P.sum()
+    kl, grad = student.embeddings.kl_and_gradient(Y, P)
+    h, numeric = 1e-6, np.zeros_like(Y)
+    for i in range(6):
+        for j in range(2):
+            E = np.zeros_like(Y)
+            E[i, j] = h
+            numeric[i, j] = (float(student.embeddings.kl_and_gradient(Y + E, P)[0])
+                             - float(student.embeddings.kl_and_gradient(Y - E, P)[0])) / (2 * h)
+    assert float(kl) > 0
+    assert np.allclose(np.asarray(grad), numeric, atol=1e-5)
+
+
+@pytest.mark.points(1)
+def test_tsne_keeps_two_groups_apart(student):
+    """t-SNE of two well-separated groups: each point's nearest neighbour in the map is
+    in its own group."""
+    X, y = _two_groups()
+    Y = np.asarray(student.embeddings.TSNE(10.0, max_iter=300, random_state=0).fit_transform(X))
+    d2 = ((Y[:, None] - Y[None]) ** 2).sum(-1)
+    np.fill_diagonal(d2, np.inf)
+    assert np.mean(y[np.argmin(d2, axis=1)] == y) > 0.95
+
+
+@pytest.mark.points(1)
+def test_kmeans_plusplus_seeds_every_blob(student):
+    """Five tight, well-separated blobs: D(x)^2 seeding puts one seed in each blob in
+    nearly every run (uniform seeding: 4 % of the runs)."""
+    rng = np.random.default_rng(5)
+    angle = 2 * np.pi * np.arange(5) / 5
+    centres = 30.0 * np.column_stack([np.cos(angle), np.sin(angle)])
+    X = np.vstack([c + rng.normal(size=(40, 2)) for c in centres])
+    blob = np.repeat(np.arange(5), 40)
+    hits = sum(len(set(blob[np.asarray(student.colours.kmeans_plusplus(X, 5, seed))].tolist())) == 5
+               for seed in range(20))
+    assert hits >= 15
+
+
+@pytest.mark.points(1)
+def test_m_step_with_hard_assignments(student):
+    """With 0/1 responsibilities the M-step gives each group's fraction, mean and
+    covariance (divided by the group's size, plus reg_covar on the diagonal)."""
+    X, y = _two_groups()
+    weights, means, covs = student.colours.m_step(X, np.eye(2)[y], 1e-6)
+    for j in range(2):
+        group = X[y == j]
+        assert abs(float(weights[j]) - 0.5) < 1e-9
+        assert np.allclose(means[j], group.mean(axis=0), rtol=1e-6)
+        assert np.allclose(covs[j], np.cov(group.T, bias=True) + 1e-6 * np.eye(2), rtol=1e-6, atol=1e-9)
+
+
+@pytest.mark.points(1)
+def test_bic_of_one_gaussian(student):
+    """A one-component mixture is a single Gaussian (mean and biased covariance):
+    BIC = -2 log L + (d + d (d + 1) / 2) log n."""
+    from scipy.stats import multivariate_normal
+
+    X, _ = _two_groups()
+    n, d = X.shape
+    log_l = multivariate_normal(X.mean(axis=0), np.cov(X.T, bias=True) + 1e-6 * np.eye(d)).logpdf(X).sum()
+    expected = -2 * log_l + (d + d * (d + 1) / 2) * np.log(n)
+    bic = float(student.colours.GaussianMixture(1).fit(X).bic(X))
+    assert abs(bic - expected) < 0.5
+
+
+@pytest.mark.points(1)
+def test_silhouette_by_hand(student):
+    """Points 0, 1 | 5, 6 on a line: a = 1 for every point (the other member of its
+    pair); b = 5.5 for the outer points and 4.5 for the inner ones, so the score is the
+    mean of 4.5 / 5.5 and 3.5 / 4.5."""
+    X = np.array([[0.0], [1.0], [5.0], [6.0]])
+    expected = (4.5 / 5.5 + 3.5 / 4.5) / 2
+    assert abs(float(student.colours.silhouette(X, np.array([0, 0, 1, 1]))) - expected) < 1e-10
