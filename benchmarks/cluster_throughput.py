@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -29,19 +28,11 @@ os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), os.environ.g
 from grader.engine import grade_submissions  # noqa: E402
 from grader.spec import GradingSpec, Limits  # noqa: E402
 
-E2E = ROOT / "tests" / "sandbox" / "fixtures" / "e2e"
-SPEC = GradingSpec("cluster-bench", E2E / "hidden", ("mod.py",),
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from grader_overhead import _submissions  # noqa: E402  (the same honest submissions)
+
+SPEC = GradingSpec("cluster-bench", ROOT / "tests" / "sandbox" / "fixtures" / "e2e" / "hidden", ("mod.py",),
                    limits=Limits(check_timeout=60, total_timeout=300, memory_mb=1024, pids=64, scratch_mb=16), seed=1)
-
-
-def _submissions(root: Path, n: int) -> list[Path]:
-    paths = []
-    for i in range(n):
-        sub = root / f"sub{i:03d}"
-        sub.mkdir(parents=True)
-        shutil.copy(E2E / "attacks" / "honest.py", sub / "mod.py")
-        paths.append(sub)
-    return paths
 
 
 def _check(doc: dict, paths: list[Path], what: str) -> None:
