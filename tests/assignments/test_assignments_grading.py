@@ -71,6 +71,16 @@ def graded(assignment_id: str, tmp_root: Path) -> dict:
     return _CACHE[assignment_id]
 
 
+def assert_release_teaches(rel: Path, asg) -> None:
+    """The release's README names the title, `course check` and every student file (each a
+    stub), and no template placeholder is left."""
+    readme = (rel / "README.md").read_text()
+    assert asg.title in readme and "course check" in readme and "{{" not in readme
+    for name in asg.student_files:
+        assert f"`{name}`" in readme
+        assert "NotImplementedError" in (rel / name).read_text()
+
+
 @pytest.fixture(scope="module")
 def tmp_root(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("assignments")
@@ -123,11 +133,7 @@ def test_release_teaches_and_ships_data(assignment_id, tmp_root):
     res = graded(assignment_id, tmp_root)
     rel = res["release"]
     asg = load_assignment(res["config"], assignment_id)
-    readme = (rel / "README.md").read_text()
-    assert asg.title in readme and "course check" in readme and "{{" not in readme
-    for name in asg.student_files:
-        assert f"`{name}`" in readme
-        assert "NotImplementedError" in (rel / name).read_text()
+    assert_release_teaches(rel, asg)
     assert sorted(p.name for p in (rel / "tests").glob("test_*.py"))
     data = sorted((rel / "data").glob("*.csv"))
     assert data and all(p.stat().st_size > 1000 for p in data)

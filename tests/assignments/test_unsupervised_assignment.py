@@ -26,7 +26,7 @@ from course.config import load_config
 from course.release import release
 from grader.engine import grade_submissions
 from course.mistakes import load_mistakes
-from test_assignments_grading import ROOT, _check, _mutate
+from test_assignments_grading import ROOT, _check, _mutate, assert_release_teaches
 
 ASSIGNMENT = "unsupervised"
 
@@ -104,11 +104,7 @@ def test_public_checks_catch_half_the_mistakes(tmp_root):
 def test_release_teaches_and_ships_data(tmp_root):
     res = graded(tmp_root)
     rel, asg = res["release"], res["asg"]
-    readme = (rel / "README.md").read_text()
-    assert asg.title in readme and "course check" in readme and "{{" not in readme
-    for name in asg.student_files:
-        assert f"`{name}`" in readme
-        assert "NotImplementedError" in (rel / name).read_text()
+    assert_release_teaches(rel, asg)
     # scoped release: LLE's weights and the E-step come implemented, what is graded is stubbed
     embeddings, colours = (rel / "embeddings.py").read_text(), (rel / "colours.py").read_text()
     for text, given in ((embeddings, "def barycenter_weights"), (colours, "def e_step")):
