@@ -14,6 +14,8 @@ The network returns *logits*; class probabilities are their softmax.
 """
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import torch
 from torch import nn
@@ -24,10 +26,16 @@ HIDDEN = 32
 
 def set_determinism(seed):
     """Seed torch (weights, dropout) and use one thread and deterministic kernels, so that
-    the same seed gives the same network bit for bit."""
+    the same seed gives the same network bit for bit (on a GPU too)."""
+    os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")  # deterministic cuBLAS
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     torch.manual_seed(int(seed))
+
+
+def device():
+    """The GPU when one is visible, else the CPU (training uses it; results come back on the CPU)."""
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
 
 def to_tensor(X):
@@ -79,7 +87,7 @@ def load_model(state, image_size):
 
 def state_of(model):
     """The weights of ``model`` as a plain dict of tensors (what the grader receives)."""
-    return {k: v.detach().clone() for k, v in model.state_dict().items()}
+    return {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
 
 
 def initial_state(image_size, seed):
@@ -95,8 +103,8 @@ def random_dihedral(x, generator):
     morphology does not change under these, so they are free extra training data."""
     ### BEGIN SOLUTION
     n = x.shape[0]
-    k = torch.randint(0, 4, (n,), generator=generator)
-    flip = torch.randint(0, 2, (n,), generator=generator).bool()
+    k = torch.randint(0, 4, (n,), generator=generator).to(x.device)
+    flip = torch.randint(0, 2, (n,), generator=generator).bool().to(x.device)
     out = x.clone()
     for r in range(1, 4):
         idx = k == r
@@ -119,7 +127,7 @@ def train_cnn(X, y, *, augment=False, n_epochs=8, batch_size=32, learning_rate=3
     random order (``torch.randperm`` with a generator seeded by ``seed``); with
     ``augment=True`` every batch goes through :func:`random_dihedral` (same generator)
     before the forward pass.  ``set_determinism(seed)`` first: the same seed gives the
-    same weights.
+    same weights.  Train on ``device()``.
 
     Returns
     -------
@@ -131,7 +139,8 @@ def train_cnn(X, y, *, augment=False, n_epochs=8, batch_size=32, learning_rate=3
         raise ValueError(f"y must have shape ({x.shape[0]},), got {tuple(y.shape)}")
     ### BEGIN SOLUTION
     set_determinism(seed)
-    model = SmallCNN(x.shape[-1])
+    model = SmallCNN(x.shape[-1]).to(device())
+    x, y = x.to(device()), y.to(device())
     generator = torch.Generator().manual_seed(int(seed))
     optimiser = torch.optim.Adam(model.parameters(), lr=learning_rate)
     loss_curve = []
