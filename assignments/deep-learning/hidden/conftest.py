@@ -71,6 +71,11 @@ def trusted_accuracy(model, X, y):
     return float(np.mean(trusted_logits(model, X).argmax(axis=1) == y))
 
 
+def trusted_cross_entropy(model, X, y):
+    with torch.no_grad():
+        return float(torch.nn.functional.cross_entropy(model(as_image_tensor(X)), torch.as_tensor(y)))
+
+
 def trusted_training(X, y, seed, n_epochs=15):
     """The trusted side's own network trained on (X, y) with augmentation (for FGSM)."""
     torch.manual_seed(seed)
