@@ -5,8 +5,10 @@ the wire: images and labels go in, weights (a dict of arrays) and images come ba
 accuracy is computed here, with the trusted network loaded with the returned weights, on
 stamps generated from the hidden seed.
 
-Margins were measured on the solution over hidden seeds 0..29 and random 256-bit seeds
-(the numbers at each threshold are the worst values seen).
+Margins were measured in-process on the solution over generator seeds 0..7 (0..10 for
+FGSM), and by grading with random 256-bit course secrets; the numbers at each threshold
+are the ranges seen.  ``tests/assignments/test_deep_learning.py`` grades hidden seeds
+0..9 and 256-bit seeds (slow).
 """
 from __future__ import annotations
 
@@ -114,7 +116,7 @@ def test_cnn_classifies_galaxy_morphology(student, hidden_rng, helpers):
     # network's cross-entropy on the training set: ratio 1.05-1.75 for the solution
     if not 0.5 * helpers.trusted_cross_entropy(model, X, y) < curve[-1] < 4 * helpers.trusted_cross_entropy(model, X, y) + 0.1:
         raise Fail("loss_curve must hold the mean cross-entropy per training image of each epoch")
-    # solution: 0.93-0.97 on hidden seeds
+    # solution: 0.93-0.97
     assert helpers.trusted_accuracy(model, X_test, y_test) > 0.85
 
 
@@ -127,7 +129,7 @@ def test_cnn_separates_real_from_bogus(student, hidden_rng, helpers):
     X_test, y_test = helpers.real_bogus(hidden_rng, 400)
     state, _ = helpers.checked_training(
         student.cnn.train_cnn(X, y, n_epochs=15, seed=int(hidden_rng.integers(2**31))), 15)
-    # solution: 0.98-0.99
+    # solution: 0.97-1.00
     assert helpers.trusted_accuracy(helpers.trusted_network(state), X_test, y_test) > 0.9
 
 
@@ -135,20 +137,22 @@ def test_cnn_separates_real_from_bogus(student, hidden_rng, helpers):
 @pytest.mark.needs("test_architecture", "test_random_dihedral")
 def test_augmentation_helps_on_rotated_stamps(student, hidden_rng, helpers):
     """Training with augment=True does not help on galaxies at new position angles: trained
-    on stamps all aligned with the x axis, the augmented network must beat the same
-    network trained without augmentation by 12 points of accuracy on stamps at any angle,
-    and reach 82 %."""
+    on stamps all aligned with the x axis, the augmented network (25 epochs) must beat the
+    same network trained without augmentation (15 epochs) by 10 points of accuracy on
+    stamps at any angle, and reach 78 %."""
     X, y = helpers.aligned(hidden_rng, 1000)
     X_test, y_test = helpers.any_angle(hidden_rng, 400)
     seed = int(hidden_rng.integers(2**31))
     plain, _ = helpers.checked_training(student.cnn.train_cnn(X, y, n_epochs=15, seed=seed), 15)
-    augmented, _ = helpers.checked_training(student.cnn.train_cnn(X, y, augment=True, n_epochs=15, seed=seed), 15)
+    # 8 x more distinct images: the augmented network needs more epochs to converge
+    augmented, _ = helpers.checked_training(student.cnn.train_cnn(X, y, augment=True, n_epochs=25, seed=seed), 25)
     acc_plain = helpers.trusted_accuracy(helpers.trusted_network(plain), X_test, y_test)
     acc_aug = helpers.trusted_accuracy(helpers.trusted_network(augmented), X_test, y_test)
-    # solution: plain 0.62-0.71, augmented 0.90-0.95, gain >= 0.22
-    if not acc_aug > 0.82:
+    # solution, in-process on generator seeds 0..7: plain 0.62-0.71; augmented with 15
+    # epochs 0.79-0.96 (gain >= 0.15); 25 epochs for a margin on the slowest runs
+    if not acc_aug > 0.78:
         raise Fail("the augmented network does not classify stamps at new position angles well")
-    assert acc_aug - acc_plain > 0.12
+    assert acc_aug - acc_plain > 0.10
 
 
 @pytest.mark.points(3)
@@ -185,5 +189,5 @@ def test_fgsm_beats_random_noise(student, hidden_rng, helpers):
     noise = X_test + eps * hidden_rng.choice(np.array([-1.0, 1.0], dtype=np.float32), size=X_test.shape)
     acc_noise = helpers.trusted_accuracy(model, noise, y_test)
     acc_adv = helpers.trusted_accuracy(model, adv, y_test)
-    # solution: noise 0.92-0.95, adversarial 0.11-0.29
+    # solution: noise 0.89-0.95, adversarial 0.11-0.29
     assert acc_noise - acc_adv > 0.4
