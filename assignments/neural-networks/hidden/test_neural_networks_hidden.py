@@ -304,16 +304,20 @@ def test_overfitting_study(student, hidden_rng, helpers):
     kw = dict(epochs=150, batch_size=20, learning_rate=1e-3, random_state=seed)
     big = student.spectra.train_network(X, y, X_val, y_val, [256], **kw)
     reg = student.spectra.train_network(X, y, X_val, y_val, [256], alpha=1.0, dropout=0.3, **kw)
-    big_train, big_val = _array(big["train_mse"], (150,), "train_mse")[-1], _array(big["val_mse"], (150,), "val_mse")[-1]
     reg_train, reg_val = _array(reg["train_mse"], (150,), "train_mse")[-1], _array(reg["val_mse"], (150,), "val_mse")[-1]
     big_test = helpers.mse(y_test, helpers.predict(big["coefs"], big["intercepts"], X_test))
     reg_test = helpers.mse(y_test, helpers.predict(reg["coefs"], reg["intercepts"], X_test))
-    # reference over seeds 0..3: unregularised train/val MSE 0.000-0.0001 vs 0.005-0.011 (ratio > 50);
-    # regularised val/train 1.2-1.3; test MSE regularised 0.0025-0.006 vs 0.005-0.012 unregularised
-    if not big_train < 0.1 * big_val:
-        raise Fail("the unregularised wide network does not overfit: its training MSE should end far below "
+    # measured on the reference (hidden-problem construction, generator seeds 0..11): the
+    # lowest validation MSE of the wide network is 25-184 times its lowest training MSE
+    # (the last epochs are noisy: last-epoch ratios 1.1-112, so the minima are compared);
+    # with L2 + dropout the last validation/training ratio is 0.6-2.2 and the test MSE
+    # 0.16-0.73 times the unregularised one (0.0014-0.0063 in standardised units)
+    big_curve_train = _array(big["train_mse"], (150,), "train_mse")
+    big_curve_val = _array(big["val_mse"], (150,), "val_mse")
+    if not big_curve_train.min() < big_curve_val.min() / 5.0:
+        raise Fail("the unregularised wide network does not overfit: its training MSE should fall far below "
                    "its validation MSE")
-    if not reg_val < 3.0 * reg_train:
+    if not reg_val < 4.0 * reg_train:
         raise Fail("weight decay and dropout do not close the gap between training and validation MSE")
     assert reg_test < 1.5 * big_test and reg_test < 0.05
 
