@@ -75,7 +75,9 @@ def test_activations_match_torch(student, hidden_rng, helpers):
 def test_softmax_is_stable(student, hidden_rng):
     """softmax overflows (NaN) or is wrong for large logits: subtract each row's maximum
     before exponentiating; every row must sum to one."""
-    z = hidden_rng.normal(0, 3, size=(30, 5)) + hidden_rng.uniform(-1000, 1000, size=(30, 1))
+    shift = hidden_rng.uniform(-1000, 1000, size=(30, 1))
+    shift[:2, 0] = [hidden_rng.uniform(750, 1000), hidden_rng.uniform(-1000, -750)]  # exp over/underflows
+    z = hidden_rng.normal(0, 3, size=(30, 5)) + shift
     _close(student.neural_network.softmax(z), torch.softmax(torch.tensor(z), dim=1).numpy(), "softmax(z)",
            rtol=1e-9, atol=1e-12)
 
@@ -86,7 +88,9 @@ def test_cross_entropy_matches_torch(student, hidden_rng):
     """cross_entropy_loss does not return the mean softmax cross-entropy and its gradient
     (p - y) / n with respect to the logits, or overflows for large logits (log-sum-exp)."""
     n, k = 40, 4
-    logits = hidden_rng.normal(0, 2, size=(n, k)) + hidden_rng.uniform(-600, 600, size=(n, 1))
+    shift = hidden_rng.uniform(-1000, 1000, size=(n, 1))
+    shift[:2, 0] = [hidden_rng.uniform(750, 1000), hidden_rng.uniform(-1000, -750)]  # exp over/underflows
+    logits = hidden_rng.normal(0, 2, size=(n, k)) + shift
     labels = hidden_rng.integers(0, k, size=n)
     Y = np.eye(k)[labels]
     zt = torch.tensor(logits, requires_grad=True)
