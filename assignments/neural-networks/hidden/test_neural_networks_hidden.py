@@ -308,22 +308,28 @@ def test_overfitting_study(student, hidden_rng, helpers):
     kw = dict(epochs=150, batch_size=20, learning_rate=1e-3, random_state=seed)
     big = student.spectra.train_network(X, y, X_val, y_val, [256], **kw)
     reg = student.spectra.train_network(X, y, X_val, y_val, [256], alpha=1.0, dropout=0.3, **kw)
-    reg_train, reg_val = _array(reg["train_mse"], (150,), "train_mse")[-1], _array(reg["val_mse"], (150,), "val_mse")[-1]
+    big_train = _array(big["train_mse"], (150,), "train_mse")
+    big_val = _array(big["val_mse"], (150,), "val_mse")
+    reg_train = _array(reg["train_mse"], (150,), "train_mse")
+    reg_val = _array(reg["val_mse"], (150,), "val_mse")
     big_test = helpers.mse(y_test, helpers.predict(big["coefs"], big["intercepts"], X_test))
     reg_test = helpers.mse(y_test, helpers.predict(reg["coefs"], reg["intercepts"], X_test))
-    # measured on the reference (hidden-problem construction, generator seeds 0..11): the
-    # lowest validation MSE of the wide network is 25-184 times its lowest training MSE
-    # (the last epochs are noisy: last-epoch ratios 1.1-112, so the minima are compared);
-    # with L2 + dropout the last validation/training ratio is 0.6-2.2 and the test MSE
-    # 0.16-0.73 times the unregularised one (0.0014-0.0063 in standardised units)
-    big_curve_train = _array(big["train_mse"], (150,), "train_mse")
-    big_curve_val = _array(big["val_mse"], (150,), "val_mse")
-    if not big_curve_train.min() < big_curve_val.min() / 5.0:
+    # Single epochs are noisy (Adam on 60 spectra), so the curves are compared through
+    # their minima and their means over the last 20 epochs.  Measured on the reference
+    # (this construction, hidden seeds 0..29, 2**256 - 1 and 19 more 256-bit seeds: 50 in all):
+    # - wide net: lowest validation MSE / lowest training MSE 15.8-2855  (threshold 5)
+    # - L2 + dropout shrinks that ratio 9.1-1226 times                   (threshold 3)
+    # - L2 + dropout: mean val / mean train MSE of the last 20 epochs 0.92-3.02 (threshold 5)
+    # - test MSE regularised / unregularised 0.05-1.09 (threshold 2), absolute 0.001-0.008
+    #   (standardised units; threshold 0.05)
+    big_gap = big_val.min() / big_train.min()
+    if not big_gap > 5.0:
         raise Fail("the unregularised wide network does not overfit: its training MSE should fall far below "
                    "its validation MSE")
-    if not reg_val < 4.0 * reg_train:
+    reg_gap = reg_val.min() / reg_train.min()
+    if not (reg_gap < big_gap / 3.0 and reg_val[-20:].mean() < 5.0 * reg_train[-20:].mean()):
         raise Fail("weight decay and dropout do not close the gap between training and validation MSE")
-    assert reg_test < 1.5 * big_test and reg_test < 0.05
+    assert reg_test < 2.0 * big_test and reg_test < 0.05
 
 
 @pytest.mark.points(2)
