@@ -295,6 +295,48 @@ def test_training_curves(student, hidden_rng, helpers):
     assert train[-1] < 0.3 * train[0] and val.min() < 0.5
 
 
+@pytest.mark.points(1)
+@pytest.mark.needs("test_backward_matches_autograd", "test_adam_matches_torch_optim")
+@SCRATCH
+def test_training_loop_matches_torch(student, hidden_rng, helpers):
+    """train_network (no dropout) does not follow its recipe: weights from
+    init_weights(sizes, "relu", rng), each epoch one rng.permutation visited in batches of
+    batch_size, the half-MSE gradient plus penalty_gradients(coefs, batch, alpha), one Adam
+    step per batch.  Checked step for step against torch.optim.Adam."""
+    from reference.neural_network import init_weights
+
+    X, y, X_val, y_val, _, _ = helpers.temperature_problem(hidden_rng, n_train=50, n_val=30, n_test=0)
+    seed, alpha = int(hidden_rng.integers(2**31)), float(hidden_rng.uniform(0.1, 2.0))
+    epochs, batch_size, lr = 3, int(hidden_rng.integers(7, 13)), float(hidden_rng.uniform(1e-3, 1e-2))
+    res = student.spectra.train_network(X, y, X_val, y_val, [16], alpha=alpha, epochs=epochs, batch_size=batch_size,
+                                        learning_rate=lr, random_state=seed)
+    rng = np.random.RandomState(seed)
+    coefs, intercepts = init_weights([X.shape[1], 16, 1], "relu", rng)
+    Ws = [torch.tensor(W, requires_grad=True) for W in coefs]
+    bs = [torch.tensor(b, requires_grad=True) for b in intercepts]
+    opt = torch.optim.Adam([*Ws, *bs], lr=lr, betas=(0.9, 0.999), eps=1e-8)
+    Xt, yt = torch.tensor(X), torch.tensor(y[:, None])
+    train = []
+    for _ in range(epochs):
+        order = rng.permutation(len(X))
+        for start in range(0, len(X), batch_size):
+            idx = torch.tensor(order[start:start + batch_size])
+            out = torch.relu(Xt[idx] @ Ws[0] + bs[0]) @ Ws[1] + bs[1]
+            decay = 0.5 * alpha * sum((W**2).sum() for W in Ws)
+            loss = (0.5 * ((out - yt[idx]) ** 2).sum() + decay) / len(idx)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+        with torch.no_grad():
+            train.append(float(((torch.relu(Xt @ Ws[0] + bs[0]) @ Ws[1] + bs[1] - yt) ** 2).mean()))
+    _close(res["train_mse"], train, f"the training curve of {epochs} epochs", rtol=1e-6)
+    for i in range(2):
+        _close(res["coefs"][i], Ws[i].detach().numpy(), f"the weights of layer {i + 1} after {epochs} epochs",
+               rtol=1e-6, atol=1e-9)
+        _close(res["intercepts"][i], bs[i].detach().numpy(), f"the biases of layer {i + 1} after {epochs} epochs",
+               rtol=1e-6, atol=1e-9)
+
+
 @pytest.mark.points(3)
 @pytest.mark.timeout(90)
 @pytest.mark.needs("test_training_curves")
