@@ -424,8 +424,12 @@ def test_mc_dropout_grows_off_distribution(student, hidden_rng, helpers):
     _, std_in = model.predict_mc_dropout(X_in, 50, seed)
     _, std_hot = model.predict_mc_dropout(X_hot, 50, seed)
     std_in, std_hot = _array(std_in, (len(X_in),), "the spread"), _array(std_hot, (len(X_hot),), "the spread")
-    # reference: median ratio 5.4-7.5
-    assert np.median(std_hot) > 2.0 * np.median(std_in) > 0
+    # reference (hidden seeds 0..7, 2**256 - 1): median spread in-distribution 0.128-0.159
+    # (standardised log T_eff), hot/in ratio 3.8-7.9.  Dropout left off at prediction time
+    # gives identical passes: a spread of rounding noise (~1e-16), hence the floor.
+    if not np.median(std_in) > 0.02:
+        raise Fail("the MC-dropout passes do not differ: keep dropout switched on in predict_mc_dropout")
+    assert np.median(std_hot) > 2.0 * np.median(std_in)
 
 
 @pytest.mark.points(1)
