@@ -13,6 +13,9 @@ Usage (a course secret is needed; a throwaway one is fine)::
 
     COURSE_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))') \\
         python benchmarks/gpu_check.py [--sandbox none|bwrap] [--assignments deep-learning]
+
+On a GPU machine without the release tools (nbgrader), release the solutions here first
+(``course release ID --out rel/ID --solution``) and pass ``--releases rel``.
 """
 from __future__ import annotations
 
@@ -70,6 +73,9 @@ def main(argv=None) -> int:
                         help="sandbox backend for both runs (default: none)")
     parser.add_argument("--assignments", default="",
                         help="comma-separated ids (default: every assignment with gpu optional/required)")
+    parser.add_argument("--releases", default="",
+                        help="folder with solution releases made beforehand (DIR/<id>), for a machine "
+                             "without the release tools (nbgrader); default: release here")
     args = parser.parse_args(argv)
     config = load_config(ROOT)
     if args.assignments:
@@ -86,7 +92,10 @@ def main(argv=None) -> int:
         for aid in ids:
             asg = load_assignment(config, aid)
             spec = asg.grading_spec()
-            solution = Path(release(config=config, assignment_id=aid, out=Path(tmp) / aid, solution=True))
+            if args.releases:
+                solution = Path(args.releases) / aid
+            else:
+                solution = Path(release(config=config, assignment_id=aid, out=Path(tmp) / aid, solution=True))
             print(f"{aid}:")
             cpu_run = grade_once(replace(spec, gpu="none"), solution, args.sandbox)
             print(_line("CPU", cpu_run), flush=True)
