@@ -46,7 +46,7 @@ END_SOLUTION = re.compile(r"^\s*###\s*END SOLUTION\s*$")
 BEGIN_HIDDEN = re.compile(r"^\s*###\s*BEGIN HIDDEN TESTS\s*$")
 END_HIDDEN = re.compile(r"^\s*###\s*END HIDDEN TESTS\s*$")
 STUB_MESSAGE = "your code here"
-MANIFEST = ".assignment.json"
+from course.manifest import MANIFEST  # noqa: E402 - re-exported
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
