@@ -300,8 +300,12 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         return Response(buf.getvalue(), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{asg.id}.zip"'})
 
-    async def _read_upload(request: Request, declared: tuple[str, ...]) -> dict[str, bytes]:
-        """The declared files of a multipart body, within the byte and file-count limits."""
+    async def _read_upload(request: Request, declared: tuple[str, ...],
+                           fields: dict[str, str] | None = None) -> dict[str, bytes]:
+        """The declared files of a multipart body, within the byte and file-count limits.
+
+        Text parts are ignored, except that those named in ``fields`` (a dict) are put there
+        (the web page's CSRF token)."""
         from starlette.requests import Request as StarletteRequest
 
         declared_len = request.headers.get("content-length")
@@ -327,8 +331,10 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
             raise HTTPException(400, clean_text(f"bad upload: {exc}", limit=300, multiline=False)) from None
         files: dict[str, bytes] = {}
         total = 0
-        for _key, part in form.multi_items():
+        for key, part in form.multi_items():
             if isinstance(part, str):
+                if fields is not None and key in fields and not fields[key]:
+                    fields[key] = part[:200]
                 continue
             name = part.filename or ""
             if name not in declared:
