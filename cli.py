@@ -540,6 +540,8 @@ def serve(
     port: int = typer.Option(8000, help="TCP port."),
     sandbox: Optional[str] = typer.Option(None, help="Sandbox of grading on submit (default: course.toml)."),
     workers: int = typer.Option(1, "--workers", "-j", min=1, help="Grading jobs run in parallel."),
+    cluster: Optional[str] = typer.Option(None, "--cluster", help="Grade on this Dask scheduler (tcp://HOST:PORT; "
+                                          "default: course.toml [grading] cluster; local: this machine)."),
     ssl_keyfile: Optional[Path] = typer.Option(None, "--ssl-keyfile", help="TLS private key (PEM), for uvicorn."),
     ssl_certfile: Optional[Path] = typer.Option(None, "--ssl-certfile", help="TLS certificate (PEM), for uvicorn."),
     course_dir: Optional[Path] = CourseOpt,
@@ -551,7 +553,7 @@ def serve(
     config = _config(course_dir)
     typer.echo(f"serving {config.name} on {'https' if ssl_certfile else 'http'}://{host}:{port}", err=True)
     do_serve(config=config, host=host, port=port, sandbox=sandbox, workers=workers, ssl_keyfile=ssl_keyfile,
-             ssl_certfile=ssl_certfile)
+             ssl_certfile=ssl_certfile, cluster=cluster)
 
 
 for _cmd in (_student.login, _student.fetch, _student.status):
