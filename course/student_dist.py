@@ -15,7 +15,7 @@ sandboxes and the worker).  Nothing else is copied, so a module added later stay
 until someone adds it here.  Never inside: ``reference/`` (the solutions), ``cli.py``
 (the instructor's command line), ``assignments/`` (solutions, hidden checks, data
 generators), the example assignment of ``course new``, the server, the gradebook's
-instructor commands.
+instructor commands, the sandbox image builder.
 
 Before and after building, :func:`audit_tree` / :func:`audit_wheel` refuse any file under
 a ``solution``/``hidden`` folder, any ``test_*.py``, any file named like a hidden check
@@ -41,8 +41,10 @@ COURSE_MODULES = (
     "__init__", "errors", "manifest", "student_cli", "client", "exchange", "feedback_exchange", "config",
     "assignment", "secret", "grading", "progress", "gradebook",
 )
-#: Packages copied whole: the engine ``course check`` runs the public tests with.
+#: Packages copied whole: the engine ``course check`` runs the public tests with ...
 WHOLE_PACKAGES = ("grader",)
+#: ... but for the instructor's parts of it (``course image build``).
+LEFT_OUT = ("grader/image.py",)
 DEPENDENCIES = ("numpy>=1.26", "typer>=0.12", "httpx>=0.27", "pytest>=8.0", "sqlalchemy>=2.0")
 MARKER = re.compile(r"^\s*(#+|//)\s*(BEGIN|END)\s+(SOLUTION|HIDDEN TESTS)\s*$", re.IGNORECASE)
 FORBIDDEN_PARTS = ("solution", "hidden", "reference", "assignments", "example_assignment")
@@ -135,7 +137,7 @@ def stage(repo: Path, dest: Path) -> Path:
     packages = ["course"]
     for pkg in WHOLE_PACKAGES:
         for src in sorted((repo / pkg).rglob("*.py")):
-            if "__pycache__" in src.parts:
+            if "__pycache__" in src.parts or src.relative_to(repo).as_posix() in LEFT_OUT:
                 continue
             target = dest / src.relative_to(repo)
             target.parent.mkdir(parents=True, exist_ok=True)

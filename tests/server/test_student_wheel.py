@@ -61,7 +61,8 @@ def test_wheel_holds_the_student_side_and_no_solution_or_hidden_check(wheel):
     for needed in ("course/student_cli.py", "course/client.py", "course/grading.py", "grader/engine.py",
                    "grader/_worker/worker.py"):
         assert needed in names
-    for forbidden in ("cli.py", "course/release.py", "course/server.py", "course/authoring.py", "course/demo.py"):
+    for forbidden in ("cli.py", "course/release.py", "course/server.py", "course/authoring.py", "course/demo.py",
+                      "grader/image.py"):
         assert forbidden not in names
     assert not [n for n in names if n.startswith(("reference/", "assignments/")) or "/solution" in n
                 or "/hidden" in n or "example_assignment" in n]
