@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import ast
+import threading
 from pathlib import Path
 
 from course.assignment import list_assignments
@@ -26,6 +27,23 @@ def _points_marker(decorator: ast.expr) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+_AST_LOCK = threading.Lock()
+
+
+def parse_source(text: str, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse``, one thread at a time.
+
+    CPython 3.11 keeps the AST constructor's recursion counter in per-interpreter state;
+    when a garbage collection during the conversion runs a finalizer and another thread
+    parses meanwhile, one of them fails with ``SystemError: AST constructor recursion
+    depth mismatch``.  ``course serve`` parses in its worker threads (points of an upload,
+    the assignment list, releases): 1 of 200 concurrent uploads failed with a 500 until
+    this lock.
+    """
+    with _AST_LOCK:
+        return ast.parse(text, filename=filename)
+
+
 def count_points(tests_dir: Path) -> float:
     """Sum of ``@pytest.mark.points(n)`` over the test functions in ``tests_dir``.
 
@@ -35,7 +53,7 @@ def count_points(tests_dir: Path) -> float:
     total = 0.0
     for path in sorted(Path(tests_dir).rglob("test_*.py")):
         try:
-            tree = ast.parse(path.read_text(), filename=str(path))
+            tree = parse_source(path.read_text(), filename=str(path))
         except SyntaxError as exc:
             raise CourseError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from exc
         for node in tree.body:

@@ -126,7 +126,7 @@ def _safe_extract(data: bytes, out: Path) -> None:
 
 
 def _release_files(directory: Path, assignment_id: str | None) -> tuple[str, tuple[str, ...]]:
-    from course.release import MANIFEST
+    from course.manifest import MANIFEST
 
     man_path = Path(directory) / MANIFEST
     if not man_path.is_file():

@@ -80,7 +80,7 @@ def student_context(*, assignment_id: str | None, directory: Path, course_dir: P
     ``directory``; else the nearest course.toml above ``directory``.
     """
     from course.assignment import load_assignment
-    from course.release import MANIFEST
+    from course.manifest import MANIFEST
 
     directory = Path(directory)
     if not directory.is_dir():

@@ -35,11 +35,12 @@ def _grade_submissions(spec: GradingSpec, paths: list[Path], *, sandbox: str, wo
 
 
 def _grade_on_cluster(spec: GradingSpec, paths: list[Path], *, address: str, sandbox: str,
-                      progress: Callable[[dict], None] | None) -> dict:
-    """The cluster engine (a seam like :func:`_grade_submissions`)."""
+                      progress: Callable[[dict], None] | None, client=None) -> dict:
+    """The cluster engine (a seam like :func:`_grade_submissions`); ``client``: a connected
+    Dask client to reuse (the server's queue keeps one), else one is made for this call."""
     from grader.cluster import grade_on_cluster
 
-    return grade_on_cluster(spec, paths, address=address, sandbox=sandbox, progress=progress)
+    return grade_on_cluster(spec, paths, address=address, sandbox=sandbox, progress=progress, client=client)
 
 
 def _cluster_address(config: CourseConfig, cluster: str | None) -> str | None:
@@ -65,12 +66,13 @@ def _options(config: CourseConfig, sandbox: str | None, workers: int | None) -> 
     return sandbox, workers
 
 
-def _run_engine(spec, paths, *, sandbox, workers, progress, cluster: str | None = None) -> dict:
+def _run_engine(spec, paths, *, sandbox, workers, progress, cluster: str | None = None, client=None) -> dict:
     from grader.cluster import ClusterError
 
     try:
         if cluster:
-            return _grade_on_cluster(spec, paths, address=cluster, sandbox=sandbox, progress=progress)
+            return _grade_on_cluster(spec, paths, address=cluster, sandbox=sandbox, progress=progress,
+                                     client=client)
         return _grade_submissions(spec, paths, sandbox=sandbox, workers=workers, progress=progress)
     except ClusterError as exc:
         raise CourseError(str(exc)) from None

@@ -46,7 +46,7 @@ END_SOLUTION = re.compile(r"^\s*###\s*END SOLUTION\s*$")
 BEGIN_HIDDEN = re.compile(r"^\s*###\s*BEGIN HIDDEN TESTS\s*$")
 END_HIDDEN = re.compile(r"^\s*###\s*END HIDDEN TESTS\s*$")
 STUB_MESSAGE = "your code here"
-MANIFEST = ".assignment.json"
+from course.manifest import MANIFEST  # noqa: E402 - re-exported
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -63,10 +63,10 @@ def solution_regions(text: str) -> list[tuple[int, int]]:
 
 
 def _top_level_nodes(text: str, where: str) -> list:
-    import ast
+    from course.catalog import parse_source  # one thread at a time (course serve)
 
     try:
-        return list(ast.parse(text).body)
+        return list(parse_source(text).body)
     except SyntaxError as exc:
         raise CourseError(f"{where}:{exc.lineno}: not valid Python: {exc.msg}") from None
 

@@ -19,8 +19,10 @@ Instructor
     ``GET /api/instructor/export?format=csv|json|lms``.
 
 Request handlers never grade: grading on submit and ``grade`` go to :class:`GradingQueue`,
-whose one grading call is :func:`course.grading._run_engine` (the engine seam a cluster
-engine replaces).  Every state-changing request, refused or not, is one line in the
+whose one grading call is :func:`course.grading._run_engine`: the local worker pool, or
+the Dask cluster of ``[grading] cluster`` in course.toml (or ``course serve --cluster``),
+where the queue submits each job through one Dask client it keeps; results come back to
+this process, which alone writes the gradebook.  Every state-changing request, refused or not, is one line in the
 append-only audit log ``<course>/server-audit.jsonl``.
 """
 import contextlib
@@ -113,18 +115,40 @@ def student_view(policy: str, state: str, result: dict | None) -> dict:
 
 
 class GradingQueue:
-    """Grading off the request path: a thread pool in the server process.
+    """Grading off the request path: a thread pool in the server process holds the jobs.
 
     Jobs: grading one submission on submit (:meth:`submit_check`) and grading an
     assignment's collected submissions (:meth:`grade`).  Every grading call goes through
-    :func:`course.grading._run_engine`, i.e. the engine seam ``_grade_submissions``.
+    :func:`course.grading._run_engine`: the local engine (``_grade_submissions``), or, when
+    a cluster is configured (``cluster`` here, else course.toml ``[grading] cluster``;
+    ``"local"`` forces this machine), the Dask cluster (``_grade_on_cluster``) through one
+    client kept for the queue's lifetime.  ``workers`` is the number of jobs in flight.
     """
 
-    def __init__(self, config: CourseConfig, *, sandbox: str | None, workers: int) -> None:
+    def __init__(self, config: CourseConfig, *, sandbox: str | None, workers: int,
+                 cluster: str | None = None) -> None:
+        from course.grading import _cluster_address
+
         self.config, self.sandbox = config, sandbox or config.sandbox
+        self.cluster = _cluster_address(config, cluster)  # None: the local engine
         self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="grading")
         self.jobs: dict[str, dict] = {}
         self._lock = threading.Lock()
+        self._client = None
+        self._client_lock = threading.Lock()
+
+    def _cluster_client(self):
+        """The queue's Dask client (connected on first use, again after the scheduler was lost)."""
+        from grader.cluster import connect
+
+        with self._client_lock:
+            if self._client is not None and self._client.status not in ("running", "connecting"):
+                with contextlib.suppress(Exception):
+                    self._client.close()
+                self._client = None
+            if self._client is None:
+                self._client = connect(self.cluster)
+            return self._client
 
     def _job(self, kind: str, fn, *args) -> str:
         job_id = uuid.uuid4().hex
@@ -148,7 +172,8 @@ class GradingQueue:
 
         def work():
             doc = grade_collected(config=self.config, assignment_id=assignment_id, sandbox=self.sandbox,
-                                  workers=1, progress=None, regrade=regrade, student=student)
+                                  workers=1, progress=None, regrade=regrade, student=student,
+                                  cluster=self.cluster or "local")
             return {"graded": sum(s["status"] == "graded" for s in doc["submissions"]),
                     "not_graded": sum(s["status"] != "graded" for s in doc["submissions"]),
                     "already_graded": doc["already_graded"]}
@@ -168,7 +193,9 @@ class GradingQueue:
         try:
             asg = load_assignment(self.config, assignment_id)
             spec = asg.grading_spec(public=policy == "public")
-            doc = _run_engine(spec, [Path(path)], sandbox=self.sandbox, workers=1, progress=None)
+            client = self._cluster_client() if self.cluster else None
+            doc = _run_engine(spec, [Path(path)], sandbox=self.sandbox, workers=1, progress=None,
+                              cluster=self.cluster, client=client)
             result = doc["submissions"][0]
             state = "done"
             if policy != "public" and result.get("status") == "graded":
@@ -182,10 +209,15 @@ class GradingQueue:
 
     def shutdown(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)
+        with self._client_lock:
+            if self._client is not None:
+                with contextlib.suppress(Exception):
+                    self._client.close()
+                self._client = None
 
 
 def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int = 1,
-               limits: ServerLimits | None = None):
+               limits: ServerLimits | None = None, cluster: str | None = None):
     """The FastAPI application of a course (also used by the tests)."""
     from fastapi import Depends, FastAPI, HTTPException, Request
     from fastapi.responses import JSONResponse, Response
@@ -198,7 +230,7 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
     ensure_tables(book)
     audit = AuditLog(config.root / AUDIT_NAME)
     limiter = RateLimiter()
-    queue = GradingQueue(config, sandbox=sandbox, workers=workers)
+    queue = GradingQueue(config, sandbox=sandbox, workers=workers, cluster=cluster)
     release_lock = threading.Lock()
     # SQLite has one writer: queue the upload transactions here rather than in SQLite's
     # busy handler (which sleeps and may time out under a burst).  Other databases: no lock.
@@ -300,8 +332,12 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
         return Response(buf.getvalue(), media_type="application/zip",
                         headers={"Content-Disposition": f'attachment; filename="{asg.id}.zip"'})
 
-    async def _read_upload(request: Request, declared: tuple[str, ...]) -> dict[str, bytes]:
-        """The declared files of a multipart body, within the byte and file-count limits."""
+    async def _read_upload(request: Request, declared: tuple[str, ...],
+                           fields: dict[str, str] | None = None) -> dict[str, bytes]:
+        """The declared files of a multipart body, within the byte and file-count limits.
+
+        Text parts are ignored, except that those named in ``fields`` (a dict) are put there
+        (the web page's CSRF token)."""
         from starlette.requests import Request as StarletteRequest
 
         declared_len = request.headers.get("content-length")
@@ -327,8 +363,10 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
             raise HTTPException(400, clean_text(f"bad upload: {exc}", limit=300, multiline=False)) from None
         files: dict[str, bytes] = {}
         total = 0
-        for _key, part in form.multi_items():
+        for key, part in form.multi_items():
             if isinstance(part, str):
+                if fields is not None and key in fields and not fields[key]:
+                    fields[key] = part[:200]
                 continue
             name = part.filename or ""
             if name not in declared:
@@ -516,7 +554,7 @@ def create_app(config: CourseConfig, *, sandbox: str | None = None, workers: int
 
 def serve(*, config: CourseConfig, host: str = "127.0.0.1", port: int = 8000, sandbox: str | None = None,
           workers: int = 1, ssl_keyfile: Path | None = None, ssl_certfile: Path | None = None,
-          limits: ServerLimits | None = None) -> None:
+          limits: ServerLimits | None = None, cluster: str | None = None) -> None:
     """Run the server with uvicorn until interrupted."""
     import uvicorn
 
@@ -525,6 +563,6 @@ def serve(*, config: CourseConfig, host: str = "127.0.0.1", port: int = 8000, sa
     for p in (ssl_keyfile, ssl_certfile):
         if p is not None and not Path(p).is_file():
             raise CourseError(f"no such file: {p}")
-    app = create_app(config, sandbox=sandbox, workers=workers, limits=limits)
+    app = create_app(config, sandbox=sandbox, workers=workers, limits=limits, cluster=cluster)
     uvicorn.run(app, host=host, port=port, log_level="warning", ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
                 ssl_certfile=str(ssl_certfile) if ssl_certfile else None, access_log=False)

@@ -8,16 +8,49 @@
 
 Every value shown passes jinja2's autoescape after :func:`grader.text.clean_text`
 (SECURITY.md 32); identity is the cookie's token, checked like the API's bearer token.
-Forms post only to the same site: the cookie is SameSite=Strict, so another site cannot
-post with it.
+
+Cross-site request forgery: every form (sign in, sign out, upload, manual grading,
+regrade) carries a hidden ``csrf`` field, and its POST handler answers 403, changing
+nothing, when the field is missing or wrong.  The field is
+``HMAC-SHA256(server key, nonce | sha256(session token))``: the nonce is a random value
+in its own HttpOnly, SameSite=Strict cookie (``course_csrf``, set by any page), the
+server key is random per server process and never leaves it, and the session token is
+the sign-in cookie ("" before signing in).  Another site can neither read the field nor
+compute it, a field from one session does not work for another, and a planted nonce
+cookie is useless without the key (a signed double-submit cookie).  The cookies'
+SameSite=Strict is a second, independent defence.  The JSON API is not affected: it
+authenticates with the ``Authorization`` header, which a browser never adds by itself.
 """
 
 import csv
+import hashlib
+import hmac
 import io
+import re
+import secrets
 import tempfile
 from pathlib import Path
 
 COOKIE = "course_token"
+CSRF_COOKIE = "course_csrf"
+CSRF_FIELD = "csrf"
+_NONCE = re.compile(r"^[0-9a-f]{32}$")
+
+
+class Csrf:
+    """Signed double-submit CSRF tokens (see the module docstring)."""
+
+    def __init__(self, key: bytes | None = None) -> None:
+        self.key = key or secrets.token_bytes(32)
+
+    def token(self, nonce: str, session: str) -> str:
+        msg = f"{nonce}|{hashlib.sha256(session.encode()).hexdigest()}".encode()
+        return hmac.new(self.key, msg, hashlib.sha256).hexdigest()
+
+    def valid(self, nonce: str | None, session: str | None, sent: str | None) -> bool:
+        if not nonce or not _NONCE.match(nonce) or not sent or not isinstance(sent, str):
+            return False
+        return hmac.compare_digest(sent.encode(), self.token(nonce, session or "").encode())
 
 
 def install_pages(app, ctx) -> None:
@@ -28,11 +61,26 @@ def install_pages(app, ctx) -> None:
 
     env = _env(True)
     config, book = ctx.config, ctx.book
+    csrf = Csrf()
 
-    def page(name: str, **values) -> HTMLResponse:
-        html = env.get_template(name).render(course=config.name, **{"message": "", **values})
-        return HTMLResponse(html, headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'",
-                                           "X-Frame-Options": "DENY"})
+    def page(request: Request, name: str, **values) -> HTMLResponse:
+        nonce = request.cookies.get(CSRF_COOKIE) or ""
+        fresh = not _NONCE.match(nonce)
+        if fresh:
+            nonce = secrets.token_hex(16)
+        token = csrf.token(nonce, request.cookies.get(COOKIE) or "")
+        html = env.get_template(name).render(course=config.name, **{"message": "", **values, "csrf": token})
+        resp = HTMLResponse(html, headers={"Content-Security-Policy": "default-src 'self'; style-src 'unsafe-inline'",
+                                           "X-Frame-Options": "DENY", "Cache-Control": "no-store"})
+        if fresh:
+            resp.set_cookie(CSRF_COOKIE, nonce, httponly=True, samesite="strict", secure=request.url.scheme == "https")
+        return resp
+
+    def require_csrf(request: Request, sent, session: str | None) -> None:
+        """403, before anything changes, unless ``sent`` is this session's CSRF token."""
+        if not csrf.valid(request.cookies.get(CSRF_COOKIE), session, sent if isinstance(sent, str) else None):
+            request.state.audit = {"refused": "csrf"}
+            raise HTTPException(403, "missing or wrong CSRF token: reload the page and submit the form again")
 
     def who(request: Request):
         token = request.cookies.get(COOKIE)
@@ -51,12 +99,13 @@ def install_pages(app, ctx) -> None:
         return me
 
     @app.get("/", response_class=HTMLResponse)
-    def sign_in_page(error: str = ""):
-        return page("web_login.html.j2", error=error[:200])
+    def sign_in_page(request: Request, error: str = ""):
+        return page(request, "web_login.html.j2", error=error[:200])
 
     @app.post("/login")
     async def sign_in(request: Request):
-        form = await request.form(max_files=0, max_fields=2)
+        form = await request.form(max_files=0, max_fields=3)
+        require_csrf(request, form.get(CSRF_FIELD), "")  # login CSRF: no signing in as someone else
         token = str(form.get("token", "")).strip()
         me = ctx.identify(request, token)  # 401 (and the bad-token rate limit) when wrong
         target = "/instructor" if me["role"] == "instructor" else "/me"
@@ -65,14 +114,16 @@ def install_pages(app, ctx) -> None:
         return resp
 
     @app.post("/logout")
-    def sign_out():
+    async def sign_out(request: Request):
+        form = await request.form(max_files=0, max_fields=2)
+        require_csrf(request, form.get(CSRF_FIELD), request.cookies.get(COOKIE) or "")
         resp = RedirectResponse("/", status_code=303)
         resp.delete_cookie(COOKIE)
         return resp
 
     # -- students -------------------------------------------------------------------------
     @app.get("/me", response_class=HTMLResponse)
-    def student_page(me=Depends(student), message: str = ""):
+    def student_page(request: Request, me=Depends(student), message: str = ""):
         from course.assignment import list_assignments
         from course.exchange import inbox_path
         from course.feedback_exchange import feedback_root
@@ -87,7 +138,7 @@ def install_pages(app, ctx) -> None:
                                              / f"{me['student']}.{latest['content_hash']}").is_dir()
             rows.append({"id": asg.id, "title": asg.title, "files": asg.student_files, "due": asg.due,
                          "submissions": subs, "feedback": has_feedback})
-        return page("web_student.html.j2", student=me["student"], assignments=rows, message=message[:200])
+        return page(request, "web_student.html.j2", student=me["student"], assignments=rows, message=message[:200])
 
     @app.post("/me/{assignment_id}/submit")
     async def student_upload(assignment_id: str, request: Request, me=Depends(student)):
@@ -95,7 +146,9 @@ def install_pages(app, ctx) -> None:
 
         asg = ctx.released(assignment_id)
         ctx.limited(f"submit:{me['student']}", ctx.limits.submits_per_minute)
-        files = await ctx.read_upload(request, asg.student_files)
+        fields = {CSRF_FIELD: ""}
+        files = await ctx.read_upload(request, asg.student_files, fields)
+        require_csrf(request, fields[CSRF_FIELD], request.cookies.get(COOKIE))
         row, duplicate = await run_in_threadpool(ctx.record_submission, asg, me["student"], files)
         request.state.audit = {"assignment": asg.id, "content_hash": row["content_hash"], "submission": row["id"],
                                "duplicate": duplicate}
@@ -117,7 +170,7 @@ def install_pages(app, ctx) -> None:
 
     # -- instructor -----------------------------------------------------------------------
     @app.get("/instructor", response_class=HTMLResponse)
-    def instructor_page(me=Depends(instructor), message: str = ""):
+    def instructor_page(request: Request, me=Depends(instructor), message: str = ""):
         from course.assignment import list_assignments
         from course.gradebook import final_grades
 
@@ -134,7 +187,7 @@ def install_pages(app, ctx) -> None:
                 stats = None
             sections.append({"id": asg.id, "title": asg.title, "grades": grades, "stats": stats,
                              "rubric": asg.rubric})
-        return page("web_instructor.html.j2", sections=sections, message=message[:200])
+        return page(request, "web_instructor.html.j2", sections=sections, message=message[:200])
 
     @app.get("/instructor/{assignment_id}/scores.png")
     def stats_plot(assignment_id: str, me=Depends(instructor)):
@@ -155,6 +208,7 @@ def install_pages(app, ctx) -> None:
         from course.manual import import_sheet
 
         form = await request.form(max_files=0, max_fields=200)
+        require_csrf(request, form.get(CSRF_FIELD), request.cookies.get(COOKIE))
         student_id = str(form.get("student", ""))
         buf = io.StringIO()
         w = csv.writer(buf)
@@ -171,8 +225,11 @@ def install_pages(app, ctx) -> None:
         return RedirectResponse(f"/instructor?message=stored+{n}+manual+grade(s)+for+{student_id}", status_code=303)
 
     @app.post("/instructor/{assignment_id}/regrade")
-    def regrade(assignment_id: str, request: Request, me=Depends(instructor)):
+    async def regrade(assignment_id: str, request: Request, me=Depends(instructor)):
         from course.assignment import load_assignment
+
+        form = await request.form(max_files=0, max_fields=2)
+        require_csrf(request, form.get(CSRF_FIELD), request.cookies.get(COOKIE))
 
         load_assignment(config, assignment_id)
         job = ctx.queue.grade(assignment_id, regrade=True, student=None)

@@ -53,17 +53,27 @@ def _wait_page(c, path, text, timeout=180.0):
         time.sleep(0.5)
 
 
+def csrf_of(c, path: str) -> str:
+    """The CSRF field of the forms on ``path`` (the GET also sets the nonce cookie)."""
+    import re
+
+    found = set(re.findall(r'name="csrf" value="([0-9a-f]{64})"', c.get(path).text))
+    assert len(found) == 1, found
+    return found.pop()
+
+
 def test_pages_escape_student_text_and_check_roles(app, web_course):
     config, tok = web_course
     with TestClient(app) as c:
         assert c.get("/me").status_code == 401 and c.get("/instructor").status_code == 401
-        assert c.post("/login", data={"token": "ck_wrong"}, follow_redirects=False).status_code == 401
-        r = c.post("/login", data={"token": tok["alice"]}, follow_redirects=False)
+        assert c.post("/login", data={"token": "ck_wrong", "csrf": csrf_of(c, "/")},
+                      follow_redirects=False).status_code == 401
+        r = c.post("/login", data={"token": tok["alice"], "csrf": csrf_of(c, "/")}, follow_redirects=False)
         assert r.status_code == 303 and r.headers["location"] == "/me"
         cookie = r.headers["set-cookie"].lower()
         assert "httponly" in cookie and "samesite=strict" in cookie
         c.cookies.set("course_token", tok["alice"])
-        assert c.post("/me/toy/submit", files=[("files", ("toy.py", HOSTILE))],
+        assert c.post("/me/toy/submit", data={"csrf": csrf_of(c, "/me")}, files=[("files", ("toy.py", HOSTILE))],
                       follow_redirects=False).status_code == 303
         page = _wait_page(c, "/me", "public checks:")
         assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
@@ -73,7 +83,8 @@ def test_pages_escape_student_text_and_check_roles(app, web_course):
         c.cookies.set("course_token", tok["instructor"])
         page = c.get("/instructor").text
         assert 'title="Why does &lt;b&gt;this&lt;/b&gt; work?"' in page
-        bad = c.post("/instructor/toy/manual", data={"student": "alice", "points:q1": "5"})
+        bad = c.post("/instructor/toy/manual", data={"student": "alice", "points:q1": "5",
+                                                     "csrf": csrf_of(c, "/instructor")})
         assert bad.status_code == 400 and "within 0..2" in bad.json()["detail"]
         assert c.get("/me").status_code == 403  # the instructor is not a student
     from course.gradebook import open_gradebook
