@@ -6,8 +6,10 @@ The worker's three pipes must be real OS pipes (the harness selects on them and 
 them concurrently).  The docker SDK can only attach one multiplexed socket (stdout and
 stderr framed together, stdin half-close unsupported), so the container is started with
 the **docker CLI** (``docker run -i``) as a subprocess whose stdin/stdout/stderr are the
-container's.  The **docker SDK** does the rest: availability checks, image lookup,
-``kill()`` (SIGKILL + removal) and reading ``OOMKilled`` for :meth:`DockerWorker.exit_reason`.
+container's.  The rest goes straight to the Engine API over the daemon's socket
+(``grader/sandbox/dockerapi.py``, standard library only: the SDK cost 0.1 CPU-s per
+submission): availability checks, image lookup, ``kill()`` (SIGKILL + removal) and reading
+``OOMKilled`` for :meth:`DockerWorker.exit_reason`.
 
 Container policy (``DockerBackend.run_argv``)
 ---------------------------------------------
@@ -39,6 +41,7 @@ import uuid
 from pathlib import Path
 
 from grader.sandbox.base import WORKER_SOURCE_DIR, Backend, PopenWorker, exit_reason, worker_argv
+from grader.sandbox.dockerapi import DockerAPIError, NotFound, connect
 from grader.spec import DEFAULT_IMAGE, Limits
 
 __all__ = ["DockerBackend", "DockerWorker"]
@@ -60,9 +63,8 @@ _live_lock = threading.Lock()
 
 
 def _client(timeout: int = 30):
-    import docker
-
-    return docker.from_env(timeout=timeout)
+    """The Engine API client (grader/sandbox/dockerapi.py: the daemon's socket, no SDK import)."""
+    return connect(timeout=timeout)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -76,13 +78,11 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _remove(client, name: str) -> None:
-    import docker.errors
-
     try:
-        client.api.remove_container(name, force=True)
-    except docker.errors.NotFound:
+        client.remove_container(name, force=True)
+    except NotFound:
         pass
-    except docker.errors.APIError as exc:  # "removal already in progress"
+    except DockerAPIError as exc:  # "removal already in progress"
         if "in progress" not in str(exc):
             raise
 
@@ -91,7 +91,7 @@ def _sweep_orphans(client) -> None:
     """Remove sandbox containers whose grader process (on this host) no longer exists."""
     host = socket.gethostname()
     try:
-        containers = client.api.containers(all=True, filters={"label": LABEL})
+        containers = client.containers(all=True, filters={"label": LABEL})
     except Exception:  # noqa: BLE001 - best effort
         return
     for c in containers:
@@ -148,23 +148,19 @@ class DockerWorker(PopenWorker):
 
     def container(self) -> dict | None:
         """The container's inspect document (None once removed)."""
-        import docker.errors
-
         try:
-            return _client(timeout=10).api.inspect_container(self.name)
-        except docker.errors.NotFound:
+            return _client(timeout=10).inspect_container(self.name)
+        except NotFound:
             return None
 
     def _snapshot(self, client) -> None:
-        import docker.errors
-
         if self._state is not None:
             return
         try:
-            info = client.api.inspect_container(self.name)
+            info = client.inspect_container(self.name)
             self._state = info.get("State", {})
             self._pids_max = max(self._pids_max, _pids_events(info["Id"]))
-        except docker.errors.NotFound:
+        except NotFound:
             self._state = {}
 
     def kill(self) -> None:
@@ -179,15 +175,15 @@ class DockerWorker(PopenWorker):
                 client = _client(timeout=30)
                 if self._state is None:  # the pids cgroup disappears with the container
                     try:
-                        self._pids_max = _pids_events(client.api.inspect_container(self.name)["Id"])
+                        self._pids_max = _pids_events(client.inspect_container(self.name)["Id"])
                     except Exception:  # noqa: BLE001 - not created / already removed
                         pass
                 try:
-                    client.api.kill(self.name)
+                    client.kill(self.name)
                 except Exception:  # noqa: BLE001 - not running any more / not created
                     pass
                 try:
-                    client.api.wait(self.name, timeout=10)
+                    client.wait(self.name, timeout=10)
                 except Exception:  # noqa: BLE001
                     pass
                 self._snapshot(client)
@@ -213,7 +209,7 @@ class DockerWorker(PopenWorker):
         if state is None:
             try:
                 client = _client(timeout=10)
-                info = client.api.inspect_container(self.name)
+                info = client.inspect_container(self.name)
                 state = info.get("State", {})
                 self._pids_max = _pids_events(info["Id"])
             except Exception:  # noqa: BLE001
@@ -240,16 +236,14 @@ class DockerBackend(Backend):
         if shutil.which("docker") is None:
             return False, "docker CLI not found (install docker.io: scripts/setup.sh --ci)"
         try:
-            import docker.errors
-
             client = _client(timeout=5)
             client.ping()
         except Exception as exc:  # noqa: BLE001 - any failure means "no daemon"
             return False, f"Docker daemon not reachable ({type(exc).__name__}); start dockerd (scripts/docker-setup.sh)"
         image = image or DEFAULT_IMAGE
         try:
-            client.images.get(image)
-        except docker.errors.ImageNotFound:
+            client.inspect_image(image)
+        except NotFound:
             return False, f"sandbox image {image} is missing: run `course image build`"
         except Exception as exc:  # noqa: BLE001
             return False, f"cannot inspect image {image}: {exc}"
