@@ -118,6 +118,7 @@ def _run_checks(spec: GradingSpec, submission_dir: Path, work: Path, backend: st
         "seed": int(spec.seed),
         "public": bool(spec.public),
         "total_deadline": time.time() + float(spec.limits.total_timeout),
+        "parent_pid": os.getpid(),  # the harness dies with this process (grader.plugin)
     }
     config_path = work / "config.json"
     config_path.write_text(json.dumps(config))

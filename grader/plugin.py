@@ -6,7 +6,8 @@ variable ``COURSEKIT_GRADER_CONFIG`` (written by :mod:`grader.engine`)::
 
     {"submission_dir": str, "tests_dir": str, "backend": "none"|"bwrap"|"docker"|"inprocess",
      "results": str, "limits": {...}, "gpu": bool, "image": str|null, "seed": int,
-     "total_deadline": float (time.time() epoch) | null}
+     "total_deadline": float (time.time() epoch) | null, "parent_pid": int (optional: the
+     harness dies with that process)}
 
 What a check sees
 -----------------
@@ -487,7 +488,31 @@ def pytest_configure(config) -> None:
     path = os.environ.get(CONFIG_ENV)
     if path and config.pluginmanager.get_plugin("grader-state") is None:
         with open(path, encoding="utf-8") as fh:
-            config.pluginmanager.register(GraderState(json.load(fh)), "grader-state")
+            cfg = json.load(fh)
+        if cfg.get("parent_pid"):
+            _die_with_parent(int(cfg["parent_pid"]))
+        config.pluginmanager.register(GraderState(cfg), "grader-state")
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this harness with SIGKILL when the grading process that started it dies.
+
+    A grading machine killed mid-job (a Dask worker's SIGKILL, an OOM kill) would otherwise
+    leave its harness grading on for nobody, its sandbox with it (bwrap dies with the
+    harness; a docker worker sees its stdin close).  Linux ``PR_SET_PDEATHSIG``; it fires
+    when the *thread* that started the harness exits, and the engine's thread waits for the
+    harness.  If the parent is already gone, exit now: nobody will read the results.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 @pytest.fixture(scope="session")

@@ -72,9 +72,10 @@ def test_cluster_grades_exactly_like_the_local_engine(dask_cluster, config, tmp_
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_job_loses_nothing_and_records_nothing_twice(dask_cluster, config, tmp_path):
-    # a slow hidden check, so that both workers are busy when one of them is killed
-    (config.root / "assignments" / "toy" / "hidden" / "test_slow.py").write_text(
-        "import time\n\ndef test_slow(student):\n    time.sleep(1.0)\n")
+    # a slow hidden check, so that both workers are busy when one of them is killed; it runs
+    # first (file name), so a harness without a parent would live 3 s before its first output
+    (config.root / "assignments" / "toy" / "hidden" / "test_a_slow.py").write_text(
+        "import time\n\ndef test_slow(student):\n    time.sleep(3.0)\n")
     expected = _students(config, tmp_path, 8)
     done: dict = {}
 
@@ -93,11 +94,20 @@ def test_a_worker_killed_mid_job_loses_nothing_and_records_nothing_twice(dask_cl
     while victim is None and time.monotonic() < deadline and coordinator.is_alive():
         busy = {w: tasks for w, tasks in dask_cluster.client.processing().items() if tasks}
         if len(busy) == 2:  # both workers hold a submission: kill one of them mid-job
-            victim = sorted(busy)[0]
-            os.kill(pids[victim], signal.SIGKILL)
+            candidate = sorted(busy)[0]
+            orphans = _harnesses_of(pids[candidate])
+            if orphans:  # its harness is running: now
+                victim = candidate
+                os.kill(pids[victim], signal.SIGKILL)
         time.sleep(0.05)
-    coordinator.join(timeout=300)
     assert victim is not None, "the two workers were never busy at the same time"
+    # the harness of the killed worker dies with it (grader.plugin: PR_SET_PDEATHSIG), well
+    # before its 3-second check would have ended it
+    gone = time.monotonic() + 2
+    while any(_alive(pid) for pid in orphans) and time.monotonic() < gone:
+        time.sleep(0.1)
+    assert not [pid for pid in orphans if _alive(pid)], "a harness outlived its killed worker"
+    coordinator.join(timeout=300)
     assert not coordinator.is_alive() and "error" not in done, done.get("error")
     doc = done["doc"]
     assert sorted(s["student"] for s in doc["submissions"]) == sorted(expected)  # all graded, once each
@@ -112,6 +122,32 @@ def test_a_worker_killed_mid_job_loses_nothing_and_records_nothing_twice(dask_cl
             assert (mean.status == "passed") == (expected[sid] == "passed"), (sid, mean.status)
     # the killed worker really is gone, the other one did the rest
     assert sum(p.poll() is None for p in dask_cluster.workers) == 1
+
+
+def _harnesses_of(worker_pid: int) -> list[int]:
+    """Pids of the grading harnesses (``pytest -p grader.plugin``) the worker started."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        ppid = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("PPid:"))
+        if ppid == worker_pid and b"grader.plugin" in cmdline:
+            found.append(int(entry.name))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie waiting for its reaper counts as gone)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_bad_cluster_addresses_are_one_line_errors(config, tmp_path):
