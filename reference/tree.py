@@ -157,7 +157,7 @@ class Tree:
         for name in ("children_left", "children_right", "feature", "n_node_samples"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.intp))
         for name in ("threshold", "stats", "impurity"):
-            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+            setattr(self, name, np.array(getattr(self, name), dtype=float))
         self.value = leaf_value(self.stats)
         self.weighted_n_node_samples = node_weight(self.stats)
         self.node_count = len(self.feature)
