@@ -5,7 +5,6 @@ Notation: ``X`` has shape (n, d), weights ``w`` shape (d,), intercept ``b``; pre
 first, solve for ``w`` without intercept, then recover :math:`b = \\bar y - \\bar x^T w`
 (so the intercept is never penalised, as in scikit-learn).
 """
-import operator
 import warnings
 
 import numpy as np
@@ -651,14 +650,16 @@ class Perceptron(ClassifierMixin, BaseEstimator):
         U, v = t[:, None] * X, w.copy()                     # signed samples t_i x_i
         if self.fit_intercept:                              # b is the weight of a feature 1
             U, v = np.column_stack([U, t]), np.append(w, b)
-        is_mistake = operator.lt if margin > 0 else operator.le
+        # a mistake: m < 1 for the hinge; m <= 0 for the perceptron, i.e. m < the
+        # smallest positive float
+        limit = margin if margin > 0 else np.nextafter(0.0, 1.0)
         for start in range(0, len(t), block):
             Ub = U[start:start + block]
             m = Ub @ v                                      # margins t_j s_j at the block start
             gram = self.eta0 * (Ub @ Ub.T)                  # gram[i, j]: margin j moves by it
             mistakes = []
             for j in range(len(m)):
-                if is_mistake(m[j], margin):
+                if m[j] < limit:
                     mistakes.append(j)
                     m += gram[j]                            # the update at j, seen by j+1, ...
             if mistakes:
