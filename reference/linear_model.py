@@ -659,7 +659,7 @@ class Perceptron(ClassifierMixin, BaseEstimator):
             gram = self.eta0 * (Ub @ Ub.T)                  # gram[i, j]: margin j moves by it
             mistakes = []
             for j in range(len(m)):
-                if m[j] < limit:
+                if m.item(j) < limit:                       # m[j], as a Python float: quicker
                     mistakes.append(j)
                     m += gram[j]                            # the update at j, seen by j+1, ...
             if mistakes:
