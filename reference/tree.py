@@ -19,6 +19,14 @@ samples, is pure, or no split leaves ``min_samples_leaf`` samples on each side.
 
 The split search is vectorised: each feature is sorted once per node and cumulative sums
 give the class counts (or the sums of ``y``) left of every candidate threshold at once.
+A node is described by such sums alone (its *statistics*), so the best split also hands
+each child its statistics: the left child's are a row of the cumulative sums, the right
+child's the node's minus the left child's.  Nothing is summed twice.
+
+A fully grown tree has thousands of nodes, most of them holding a handful of samples, so
+the time goes into numpy's cost per call rather than into arithmetic.  That is why the
+split search writes ``a.take(i, axis=0)`` (the same as ``a[i]``, a few times faster on
+small arrays) and why leaf values are computed for all nodes at once after growth.
 
 Example
 -------
@@ -27,7 +35,9 @@ Example
 >>> DecisionTreeClassifier(max_depth=2).fit(X, y).get_depth()
 2
 """
+import math
 import numbers
+from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -119,36 +129,50 @@ class Tree:
     """The fitted tree as parallel arrays, one entry per node (scikit-learn's layout).
 
     Node 0 is the root.  For a leaf ``children_left == children_right == -1`` and
-    ``feature == -2``.  A sample goes left when ``x[feature] <= threshold``.  ``value``
-    holds the leaf prediction (class fractions for a classifier, the mean for a regressor).
+    ``feature == -2``.  A sample goes left when ``x[feature] <= threshold``.  ``stats``
+    holds the node's summed statistics; from them, once the tree is grown, ``value`` (the
+    leaf prediction: class fractions for a classifier, the mean for a regressor) and
+    ``weighted_n_node_samples`` are computed for all nodes at once.
     """
 
     def __init__(self):
         self.children_left, self.children_right = [], []
         self.feature, self.threshold = [], []
-        self.value, self.impurity = [], []
-        self.n_node_samples, self.weighted_n_node_samples = [], []
+        self.stats, self.impurity, self.n_node_samples = [], [], []
 
-    def add_node(self, value, impurity, n_samples, weight):
+    def add_node(self, stats, impurity, n_samples):
         """Append a leaf and return its id (it may be turned into a split later)."""
         self.children_left.append(-1)
         self.children_right.append(-1)
         self.feature.append(-2)
         self.threshold.append(-2.0)
-        self.value.append(value)
+        self.stats.append(stats)
         self.impurity.append(impurity)
         self.n_node_samples.append(n_samples)
-        self.weighted_n_node_samples.append(weight)
         return len(self.feature) - 1
 
-    def finalize(self):
-        """Turn the lists into numpy arrays once growth is over."""
+    def finalize(self, leaf_value, node_weight):
+        """Turn the lists into numpy arrays once growth is over, and compute every node's
+        ``value = leaf_value(stats)`` and ``weighted_n_node_samples = node_weight(stats)``."""
         for name in ("children_left", "children_right", "feature", "n_node_samples"):
             setattr(self, name, np.asarray(getattr(self, name), dtype=np.intp))
-        for name in ("threshold", "value", "impurity", "weighted_n_node_samples"):
-            setattr(self, name, np.asarray(getattr(self, name), dtype=float))
+        for name in ("threshold", "stats", "impurity"):
+            setattr(self, name, np.array(getattr(self, name), dtype=float))
+        self.value = leaf_value(self.stats)
+        self.weighted_n_node_samples = node_weight(self.stats)
         self.node_count = len(self.feature)
         return self
+
+
+class Split(NamedTuple):
+    """The best split of a node: samples with ``x[feature] <= threshold`` go left."""
+
+    feature: int
+    threshold: float
+    left: np.ndarray         # sample indices of the left child
+    right: np.ndarray        # sample indices of the right child
+    left_stats: np.ndarray   # summed statistics of the left child
+    right_stats: np.ndarray  # summed statistics of the right child
 
 
 def _check_n_features(estimator, X):
@@ -163,8 +187,8 @@ class BaseDecisionTree(BaseEstimator):
     """Shared machinery of the classifier and the regressor (not for direct use).
 
     A subclass provides ``_node_stats`` (per-sample statistics whose sums describe a
-    node), ``_split_cost`` (the quantity the best split minimises), ``_node_impurity`` and
-    ``_leaf_value``.
+    node), ``_split_cost`` (the quantity the best split minimises), and, from a node's
+    summed statistics, ``_node_weight``, ``_node_impurity`` and ``_leaf_value``.
     """
 
     def __init__(self, *, criterion, max_depth=None, min_samples_split=2,
@@ -226,29 +250,30 @@ class BaseDecisionTree(BaseEstimator):
         (self._max_depth, self._min_split, self._min_leaf,
          self.max_features_) = self._resolve_params(n_samples, n_features)
         self._rng = check_random_state(self.random_state)
-        self._X, self._Y, self._w = X, Y, w
-        self._Z = self._node_stats(Y, w)
-        self._Q = w[:, None] * Y**2                        # used by the regressor only
+        self._X = X
+        self._Z = self._node_stats(Y, w)                   # (n_samples, n_stats)
 
         self.tree_ = Tree()
         # Only samples with positive weight take part (a zero weight means "absent").
-        self._grow(np.flatnonzero(w > 0), depth=0)
-        self.tree_.finalize()
+        root = np.flatnonzero(w > 0)
+        self._grow(root, self._Z[root].sum(axis=0), depth=0)
+        self.tree_.finalize(self._leaf_value, self._node_weight)
         self.feature_importances_ = self._compute_feature_importances()
-        del self._X, self._Y, self._w, self._Z, self._Q, self._rng
+        del self._X, self._Z, self._rng
         return self
 
-    def _grow(self, idx, depth):
+    def _grow(self, idx, stats, depth):
         """Recursively grow the subtree on samples ``idx``; return the id of its root.
 
-        Nodes are numbered depth first, left child before right (scikit-learn's order).
+        ``stats`` are the node's summed statistics, ``self._Z[idx].sum(axis=0)``, handed
+        down by the parent's split.  Nodes are numbered depth first, left child before
+        right (scikit-learn's order).
         """
         tree = self.tree_
         ### BEGIN SOLUTION
-        stats = self._Z[idx].sum(axis=0)
-        weight = self._w[idx].sum()
-        impurity = self._node_impurity(idx, stats, weight)
-        node = tree.add_node(self._leaf_value(stats), impurity, len(idx), weight)
+        # a single sample is pure whatever rounding says
+        impurity = 0.0 if len(idx) == 1 else self._node_impurity(stats)
+        node = tree.add_node(stats, impurity, len(idx))
 
         is_leaf = (depth >= self._max_depth or len(idx) < self._min_split
                    or impurity <= EPSILON)
@@ -256,12 +281,10 @@ class BaseDecisionTree(BaseEstimator):
         if split is None:
             return node
 
-        feature, threshold = split
-        goes_left = self._X[idx, feature] <= threshold
-        tree.feature[node] = feature
-        tree.threshold[node] = threshold
-        tree.children_left[node] = self._grow(idx[goes_left], depth + 1)
-        tree.children_right[node] = self._grow(idx[~goes_left], depth + 1)
+        tree.feature[node] = split.feature
+        tree.threshold[node] = split.threshold
+        tree.children_left[node] = self._grow(split.left, split.left_stats, depth + 1)
+        tree.children_right[node] = self._grow(split.right, split.right_stats, depth + 1)
         return node
         ### END SOLUTION
 
@@ -271,7 +294,8 @@ class BaseDecisionTree(BaseEstimator):
         With all features allowed, constant ones need no filtering (they offer no valid
         threshold), and the random order only breaks ties between equal splits.
         """
-        order = self._rng.permutation(self.n_features_in_)
+        order = np.arange(self.n_features_in_)
+        self._rng.shuffle(order)                            # = rng.permutation(n_features)
         if self.max_features_ == self.n_features_in_:
             return order
         Xn = self._X[idx]
@@ -279,38 +303,41 @@ class BaseDecisionTree(BaseEstimator):
         return order[non_constant[order]][: self.max_features_]
 
     def _best_split(self, idx):
-        """Best ``(feature, threshold)`` for the samples ``idx``, or None if none is valid.
+        """Best :class:`Split` of the samples ``idx``, or None if none is valid.
 
         For every candidate feature: sort the node's values, take cumulative sums of the
         per-sample statistics ``Z``, and evaluate the split cost at every position at once.
+        Row ``i`` of the cumulative sums describes the left child that holds the first
+        ``i + 1`` samples in sorted order.
         """
         features = self._candidate_features(idx)
         if len(features) == 0:
             return None
         n = len(idx)
         ### BEGIN SOLUTION
-        Xn = self._X[idx[:, None], features]                # (n, f)
-        order = np.argsort(Xn, axis=0, kind="stable")
-        xs = Xn[order, np.arange(len(features))]            # each column sorted
-        Zs = self._Z[idx[order]]                            # (n, f, m)
-        cumulative = np.cumsum(Zs, axis=0)
+        Xn = self._X.take(idx, axis=0).take(features, axis=1)     # X[idx][:, features]
+        sorted_idx = idx.take(Xn.argsort(axis=0, kind="stable"))  # column j: samples by x_j
+        xs = np.sort(Xn, axis=0)                                  # column j: sorted x_j
+        cumulative = self._Z.take(sorted_idx, axis=0).cumsum(axis=0)  # (n, f, n_stats)
         left = cumulative[:-1]                              # first i+1 samples go left
         right = cumulative[-1] - left
         cost = self._split_cost(left, right)                # (n-1, f)
 
-        valid = xs[1:] > xs[:-1] + FEATURE_THRESHOLD       # a threshold fits between
-        if self._min_leaf > 1:                              # and both children are big enough
-            n_left = np.arange(1, n)[:, None]
-            valid &= (n_left >= self._min_leaf) & (n - n_left >= self._min_leaf)
-        cost[~valid] = np.inf
-        best = np.argmin(cost.T)             # feature-major: ties go to the first feature
-        j, i = divmod(best, n - 1)
-        if not np.isfinite(cost[i, j]):
+        cost[xs[1:] <= xs[:-1] + FEATURE_THRESHOLD] = np.inf  # no threshold between ties
+        if self._min_leaf > 1:                  # each child keeps min_samples_leaf samples
+            cost[: self._min_leaf - 1] = np.inf
+            cost[n - self._min_leaf:] = np.inf
+        best = cost.T.argmin()               # feature-major: ties go to the first feature
+        j, i = divmod(int(best), n - 1)
+        if cost[i, j] == np.inf:
             return None
-        threshold = (xs[i, j] + xs[i + 1, j]) / 2.0
-        if threshold == xs[i + 1, j] or not np.isfinite(threshold):
-            threshold = xs[i, j]                            # rounding guard
-        return int(features[j]), float(threshold)
+        lo, hi = float(xs[i, j]), float(xs[i + 1, j])
+        threshold = (lo + hi) / 2.0
+        if threshold == hi or math.isinf(threshold):
+            threshold = lo                                  # rounding guard
+        return Split(feature=int(features[j]), threshold=threshold,
+                     left=sorted_idx[: i + 1, j], right=sorted_idx[i + 1:, j],
+                     left_stats=left[i, j], right_stats=right[i, j])
         ### END SOLUTION
 
     def _compute_feature_importances(self):
@@ -321,10 +348,11 @@ class BaseDecisionTree(BaseEstimator):
         importances = np.zeros(self.n_features_in_)
         ### BEGIN SOLUTION
         W, H = t.weighted_n_node_samples, t.impurity
-        for node in np.flatnonzero(t.children_left != -1):
-            left, right = t.children_left[node], t.children_right[node]
-            importances[t.feature[node]] += (W[node] * H[node] - W[left] * H[left]
-                                             - W[right] * H[right])
+        split = np.flatnonzero(t.children_left != -1)       # the nodes that split
+        left, right = t.children_left[split], t.children_right[split]
+        decrease = W[split] * H[split] - W[left] * H[left] - W[right] * H[right]
+        importances += np.bincount(t.feature[split], weights=decrease,
+                                   minlength=self.n_features_in_)
         importances /= W[0]
         if importances.sum() > 0:
             importances /= importances.sum()
@@ -448,11 +476,14 @@ class DecisionTreeClassifier(ClassifierMixin, BaseDecisionTree):
         impurity = CLASSIFICATION_CRITERIA[self.criterion]
         return left.sum(-1) * impurity(left) + right.sum(-1) * impurity(right)
 
-    def _node_impurity(self, idx, stats, weight):
+    def _node_weight(self, stats):
+        return stats.sum(axis=-1)                           # summed sample weights
+
+    def _node_impurity(self, stats):
         return float(CLASSIFICATION_CRITERIA[self.criterion](stats))
 
     def _leaf_value(self, stats):
-        return stats / stats.sum()                          # class fractions
+        return stats / stats.sum(axis=-1, keepdims=True)    # class fractions
 
     def predict_proba(self, X):
         """Class probabilities: the weighted class fractions of the leaf.
@@ -544,26 +575,29 @@ class DecisionTreeRegressor(RegressorMixin, BaseDecisionTree):
         return self._fit(X, Y, sample_weight)
 
     def _node_stats(self, Y, w):
-        return np.column_stack([w, Y * w[:, None]])         # [w, w*y]
+        # [w, w*y, w*y^2], one column of w*y and of w*y^2 per output
+        return np.column_stack([w, Y * w[:, None], Y**2 * w[:, None]])
 
     def _split_cost(self, left, right):
         # minus the "proxy" S_L^2/W_L + S_R^2/W_R; the children's SSE up to a constant
-        if left.shape[-1] == 2:  # one output: the same numbers, without summing over one element
+        k = self.n_outputs_
+        if k == 1:  # one output: the same numbers, without summing over one element
             return -(left[..., 1] ** 2 / left[..., 0] + right[..., 1] ** 2 / right[..., 0])
-        return -(np.sum(left[..., 1:] ** 2, axis=-1) / left[..., 0]
-                 + np.sum(right[..., 1:] ** 2, axis=-1) / right[..., 0])
+        return -(np.sum(left[..., 1:1 + k] ** 2, axis=-1) / left[..., 0]
+                 + np.sum(right[..., 1:1 + k] ** 2, axis=-1) / right[..., 0])
 
-    def _node_impurity(self, idx, stats, weight):
-        # weighted variance E[y^2] - E[y]^2 (as scikit-learn computes it), mean over outputs;
-        # a single sample is pure whatever rounding says
-        if len(idx) == 1:
-            return 0.0
-        mean = stats[1:] / weight
-        variance = self._Q[idx].sum(axis=0) / weight - mean**2
-        return float(variance[0] if len(variance) == 1 else np.mean(variance))
+    def _node_weight(self, stats):
+        return stats[..., 0]                                # summed sample weights
+
+    def _node_impurity(self, stats):
+        # weighted variance E[y^2] - E[y]^2 (as scikit-learn computes it), mean over outputs
+        k = self.n_outputs_
+        mean = stats[1:1 + k] / stats[0]
+        variance = stats[1 + k:] / stats[0] - mean**2
+        return float(variance[0] if k == 1 else np.mean(variance))
 
     def _leaf_value(self, stats):
-        return stats[1:] / stats[0]                         # weighted mean
+        return stats[..., 1:1 + self.n_outputs_] / stats[..., :1]   # weighted mean
 
     def predict(self, X):
         """Mean target of the leaf each sample falls in.
