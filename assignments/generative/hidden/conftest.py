@@ -10,7 +10,9 @@ returned: a submission cannot report its own score.
   noise for the denoiser;
 - the colour-magnitude diagram of nearby galaxies (``make_galaxy_colours``: ``M_r`` and
   ``u - r``, standardised), bimodal (red sequence, blue cloud), for the flow;
-- disc/spheroid stamps with sky noise for contrastive learning and its linear probe.
+- disc/spheroid stamps (``make_oriented_galaxy_stamps``, 16 x 16) for contrastive learning:
+  unlabelled ones at any position angle to train on; labelled ones all aligned with the x
+  axis to fit the linear probe, and labelled ones at any angle to test it.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from torch import nn
 from grader import Fail
 from reference.datasets.galaxy_colours import make_galaxy_colours
 from reference.datasets.images import make_galaxy_stamps
+from reference.datasets.oriented_stamps import make_oriented_galaxy_stamps
 from reference.deep.contrastive import linear_probe_accuracy
 
 SIZE = 16
@@ -45,8 +48,9 @@ def noisy_copy(rng, X, sigma):
     return (X + sigma * rng.normal(size=X.shape)).astype(np.float32)
 
 
-def labelled_stamps(rng, n, size=SIZE):
-    return make_galaxy_stamps(n, size=size, n_classes=2, random_state=_seed(rng))
+def oriented_stamps(rng, n, aligned=False, size=SIZE):
+    return make_oriented_galaxy_stamps(n, size=size, position_angle=0.0 if aligned else None,
+                                       random_state=_seed(rng))
 
 
 def colour_magnitude(rng, n):

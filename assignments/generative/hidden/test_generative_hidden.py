@@ -57,7 +57,8 @@ def test_denoise_is_the_network(student, hidden_rng, helpers):
 def test_psnr(student, hidden_rng, helpers):
     """psnr is not 10 log10(data_range^2 / MSE) in dB, with data_range the range of the
     clean images unless given, and infinite for an exact estimate."""
-    clean = helpers.clean_stamps(hidden_rng, 20)
+    # a sky level under the galaxies: the range is max - min, not the maximum
+    clean = helpers.clean_stamps(hidden_rng, 20) + np.float32(hidden_rng.uniform(0.2, 1.0))
     estimate = helpers.noisy_copy(hidden_rng, clean, float(hidden_rng.uniform(0.05, 0.3)))
     got = helpers.number(student.generative.psnr(clean, estimate), "psnr(clean, estimate)")
     assert np.isclose(got, helpers.psnr(clean, estimate), rtol=1e-6)
@@ -98,18 +99,7 @@ def test_denoiser_gains_psnr(student, hidden_rng, helpers):
 
 # ----------------------------------------------------------------------------- the flow
 
-@pytest.mark.points(1)
-def test_flow_architecture(student, hidden_rng, helpers):
-    """RealNVP does not have the layers of the module docstring: its weights need the
-    parameter names and shapes of six coupling layers, each a dense D -> 32 -> 32 -> 2D
-    network (the masks are not weights)."""
-    d = int(hidden_rng.integers(2, 6))
-    helpers.checked_state(student.generative.initial_flow(d, int(hidden_rng.integers(2**31))),
-                          helpers.RealNVP(d), "initial_flow")
-
-
 @pytest.mark.points(3)
-@pytest.mark.needs("test_flow_architecture")
 def test_flow_log_prob_is_the_change_of_variables(student, hidden_rng, helpers):
     """The flow's log_prob is not the change of variables, log N(f(x); 0, I) + log|det df/dx|:
     check the coupling layer's y and log-determinant (its sign), the sum over the layers,
@@ -123,7 +113,6 @@ def test_flow_log_prob_is_the_change_of_variables(student, hidden_rng, helpers):
 
 
 @pytest.mark.points(2)
-@pytest.mark.needs("test_flow_architecture")
 def test_flow_inverse(student, hidden_rng, helpers):
     """The flow's inverse does not undo its forward map: f(f^{-1}(z)) must give z back
     (undo the shift and the scale of each coupling, the layers in reverse order)."""
@@ -136,7 +125,6 @@ def test_flow_inverse(student, hidden_rng, helpers):
 
 
 @pytest.mark.points(4)
-@pytest.mark.needs("test_flow_architecture")
 def test_flow_beats_a_gaussian(student, hidden_rng, helpers):
     """The trained flow does not model the colour-magnitude diagram: its mean log-likelihood
     on new galaxies must beat the maximum-likelihood Gaussian's by 0.15 nats, and its loss
@@ -164,7 +152,7 @@ def test_nt_xent_loss(student, hidden_rng, helpers):
     """nt_xent_loss is not the NT-Xent loss: normalise the 2N projections, divide their
     cosine similarities by the temperature, leave each view out of its own softmax, and
     take the cross-entropy of its partner, averaged over the 2N views."""
-    n, p = int(hidden_rng.integers(6, 20)), int(hidden_rng.integers(3, 10))
+    n, p = int(hidden_rng.integers(12, 20)), int(hidden_rng.integers(3, 10))  # n != p
     Z1 = hidden_rng.normal(size=(n, p)).astype(np.float32) * hidden_rng.uniform(0.5, 3.0)
     Z2 = (Z1 + hidden_rng.normal(scale=0.5, size=(n, p))).astype(np.float32)
     tau = float(hidden_rng.uniform(0.1, 0.9))
@@ -184,7 +172,7 @@ def test_encode_is_the_encoder(student, hidden_rng, helpers):
     """encode does not return the encoder's representations h of the images as they are:
     check the three convolutions, the pooling, and that test images are not augmented."""
     model = helpers.seeded(helpers.Encoder, int(hidden_rng.integers(2**31)))
-    X, _ = helpers.labelled_stamps(hidden_rng, 48)
+    X, _ = helpers.oriented_stamps(hidden_rng, 48)
     state = helpers.checked_state(student.generative.initial_encoder(int(hidden_rng.integers(2**31))),
                                   helpers.Encoder(), "initial_encoder")
     if not state:
@@ -196,30 +184,35 @@ def test_encode_is_the_encoder(student, hidden_rng, helpers):
 @pytest.mark.points(4)
 @pytest.mark.needs("test_encode_is_the_encoder")
 def test_probe_beats_random_encoder(student, hidden_rng, helpers):
-    """Contrastive training does not learn useful features: a linear probe on the trained
-    encoder's representations must tell discs from spheroids on new stamps at least
-    TODO points better than the same probe on a random encoder's."""
-    X_unlabelled, _ = helpers.labelled_stamps(hidden_rng, 1000)
-    X_train, y_train = helpers.labelled_stamps(hidden_rng, 300)
-    X_test, y_test = helpers.labelled_stamps(hidden_rng, 1000)
+    """Contrastive training does not learn features that ignore orientation: a linear probe
+    fitted on the representations of disc and spheroid stamps all aligned with the x axis
+    must classify stamps at any angle at least 6 points better than the same probe on a
+    random encoder's representations, and the loss must fall."""
+    X_unlabelled, _ = helpers.oriented_stamps(hidden_rng, 1000)
+    X_train, y_train = helpers.oriented_stamps(hidden_rng, 300, aligned=True)
+    X_test, y_test = helpers.oriented_stamps(hidden_rng, 1000)
     state, curve = helpers.checked_training(
-        student.generative.train_contrastive(X_unlabelled, n_epochs=30, seed=int(hidden_rng.integers(2**31))),
-        helpers.Encoder(), 30, "train_contrastive")
-    if not curve[-1] < curve[0] - 0.5:
+        student.generative.train_contrastive(X_unlabelled, n_epochs=90, seed=int(hidden_rng.integers(2**31))),
+        helpers.Encoder(), 90, "train_contrastive")
+    # NT-Xent of a batch of 128 pairs lies between 0 and log(255) = 5.54 (all similarities equal)
+    if not (np.all(curve > 0) and np.all(curve < np.log(255) + 0.01)):
+        raise Fail("loss_curve must hold the mean NT-Xent loss per image of each epoch")
+    if not curve[-1] < curve[0] - 1.0:
         raise Fail("the contrastive loss does not fall over the epochs")
     trained = helpers.with_state(helpers.Encoder(), state)
     random = helpers.seeded(helpers.Encoder, int(hidden_rng.integers(2**31)))
     acc = helpers.probe_accuracy(helpers.features(trained, X_train), y_train, helpers.features(trained, X_test), y_test)
     acc_random = helpers.probe_accuracy(helpers.features(random, X_train), y_train,
                                         helpers.features(random, X_test), y_test)
-    # solution: TODO
-    assert acc - acc_random > 0.05
+    # solution, in-process (seeds 0..4): trained 0.77-0.87, random encoders 0.63-0.67,
+    # gain 0.13-0.23; TODO graded seeds
+    assert acc - acc_random > 0.06
 
 
 # ----------------------------------------------------------------------------- all three
 
 @pytest.mark.points(2)
-@pytest.mark.needs("test_denoiser_architecture", "test_flow_architecture", "test_encode_is_the_encoder")
+@pytest.mark.needs("test_denoiser_architecture", "test_encode_is_the_encoder")
 def test_training_is_reproducible(student, hidden_rng, helpers):
     """Training is not reproducible: for each of train_denoiser, train_flow and
     train_contrastive the same seed must give the same weights bit for bit, another seed

@@ -424,7 +424,7 @@ def contrastive_loss(Z1, Z2, temperature):
                               torch.as_tensor(np.asarray(Z2, np.float32)), temperature))
 
 
-def train_contrastive(X, *, n_epochs=30, batch_size=128, learning_rate=3e-3, temperature=0.2, seed=0):
+def train_contrastive(X, *, n_epochs=90, batch_size=128, learning_rate=3e-3, temperature=0.2, seed=0):
     """Train an :class:`Encoder` and a :func:`projection_head` on unlabelled images ``X``
     ``(N, S, S)`` with the NT-Xent loss.
 
