@@ -15,7 +15,7 @@ def release_data(seed):
     clean, _ = make_galaxy_stamps(600, size=16, noise=0.0, random_state=seed)
     frame = make_galaxy_colours(3000, seed=seed + 1)
     cmd = np.column_stack([(frame["M_r"] + 20.7) / 0.8, (frame["u_r"] - 1.9) / 0.5]).astype(np.float32)
-    unlabelled, _ = make_oriented_galaxy_stamps(1000, size=16, random_state=seed + 2)
+    unlabelled, _ = make_oriented_galaxy_stamps(600, size=16, random_state=seed + 2)
     X_al, y_al = make_oriented_galaxy_stamps(300, size=16, position_angle=0.0, random_state=seed + 3)
     X_any, y_any = make_oriented_galaxy_stamps(500, size=16, random_state=seed + 4)
     return {
