@@ -130,7 +130,6 @@ def test_every_check_draws_hidden_data():
 
 def test_at_least_eight_mistakes():
     assert len(MISTAKES) >= 8 and len({m.name for m in MISTAKES}) == len(MISTAKES)
-    # the two the issue names
     # the ones the issue and the lectures name
     assert {"denoiser_trained_clean_to_clean", "flow_log_det_sign_error", "flow_log_det_omitted",
             "nt_xent_temperature_ignored", "noise_added_at_test_time"} <= {m.name for m in MISTAKES}
