@@ -16,6 +16,7 @@ returned: a submission cannot report its own score.
 """
 from __future__ import annotations
 
+import copy
 import math
 import sys
 
@@ -93,6 +94,10 @@ class AffineCoupling(nn.Module):
         s, t = self.scale_shift(x)
         return self.mask * x + (1 - self.mask) * (x * torch.exp(s) + t), s.sum(dim=1)
 
+    def inverse(self, y):
+        s, t = self.scale_shift(y)
+        return self.mask * y + (1 - self.mask) * (y - t) * torch.exp(-s)
+
 
 class RealNVP(nn.Module):
     def __init__(self, n_features=2, n_layers=6, hidden=32):
@@ -112,6 +117,11 @@ class RealNVP(nn.Module):
     def log_prob(self, x):
         z, log_det = self(x)
         return -0.5 * (z**2).sum(dim=1) - 0.5 * self.n_features * math.log(2 * math.pi) + log_det
+
+    def inverse(self, z):
+        for layer in reversed(self.layers):
+            z = layer.inverse(z)
+        return z
 
 
 class Encoder(nn.Module):
@@ -136,9 +146,9 @@ def seeded(cls, seed, *args):
 
 def randomised_flow(rng, n_features=2):
     """A trusted RealNVP far from the identity: every weight drawn from ``rng`` (the last
-    layers too, so that every coupling moves and scales its coordinates)."""
+    layers too, so that every coupling moves and scales its coordinates), float32 weights."""
     model = RealNVP(n_features)
-    state = {k: torch.as_tensor(rng.normal(0.0, 0.5, size=tuple(v.shape)).astype(np.float32))
+    state = {k: torch.as_tensor(rng.normal(0.0, 0.3, size=tuple(v.shape)).astype(np.float32))
              for k, v in model.state_dict().items()}
     model.load_state_dict(state)
     return model.eval()
@@ -167,9 +177,19 @@ def flow_log_prob(model, X):
         return model.log_prob(torch.as_tensor(np.asarray(X, dtype=np.float32))).numpy()
 
 
-def flow_forward(model, X):
+def exact_flow_log_prob(model, X):
+    """``log p(x)`` in float64 (a copy of the float32 weights): the reference for the
+    student's float32 computation."""
+    exact = copy.deepcopy(model).double()
     with torch.no_grad():
-        return model(torch.as_tensor(np.asarray(X, dtype=np.float32)))[0].numpy()
+        return exact.log_prob(torch.as_tensor(np.asarray(X, dtype=np.float64))).numpy()
+
+
+def exact_flow_inverse(model, Z):
+    """``f^{-1}(z)`` in float64 (a copy of the float32 weights)."""
+    exact = copy.deepcopy(model).double()
+    with torch.no_grad():
+        return exact.inverse(torch.as_tensor(np.asarray(Z, dtype=np.float64))).numpy()
 
 
 def features(model, X):

@@ -110,19 +110,21 @@ def test_flow_log_prob_is_the_change_of_variables(student, hidden_rng, helpers):
     X = hidden_rng.normal(size=(200, d)).astype(np.float32)
     got = helpers.array(student.generative.flow_log_prob(helpers.trusted_state(model), X), (200,),
                         "flow_log_prob(state, X)")
-    assert np.allclose(got, helpers.flow_log_prob(model, X), rtol=1e-4, atol=1e-3)
+    # float32 (solution) against float64 here, 300 random flows: worst error 0.14 of the tolerance
+    assert np.allclose(got, helpers.exact_flow_log_prob(model, X), rtol=1e-4, atol=1e-3)
 
 
 @pytest.mark.points(2)
 def test_flow_inverse(student, hidden_rng, helpers):
-    """The flow's inverse does not undo its forward map: f(f^{-1}(z)) must give z back
-    (undo the shift and the scale of each coupling, the layers in reverse order)."""
+    """The flow's inverse does not undo its forward map: f^{-1}(z) must be the x with
+    f(x) = z (undo the shift and the scale of each coupling, the layers in reverse order)."""
     d = int(hidden_rng.integers(2, 5))
     model = helpers.randomised_flow(hidden_rng, d)
     Z = hidden_rng.normal(size=(200, d)).astype(np.float32)
     X = helpers.array(student.generative.flow_inverse(helpers.trusted_state(model), Z), (200, d),
                       "flow_inverse(state, Z)")
-    assert np.allclose(helpers.flow_forward(model, X), Z, rtol=1e-3, atol=1e-3)
+    # float32 (solution) against float64 here, 300 random flows: worst error 0.025 of the tolerance
+    assert np.allclose(X, helpers.exact_flow_inverse(model, Z), rtol=1e-3, atol=1e-3)
 
 
 @pytest.mark.points(4)
