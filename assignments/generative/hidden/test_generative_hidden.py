@@ -185,6 +185,7 @@ def test_encode_is_the_encoder(student, hidden_rng, helpers):
 
 
 @pytest.mark.points(4)
+@pytest.mark.timeout(180)  # about 7 CPU seconds of training; room for a loaded grading machine
 @pytest.mark.needs("test_encode_is_the_encoder")
 def test_probe_beats_random_encoder(student, hidden_rng, helpers):
     """Contrastive training does not learn features that ignore orientation: a linear probe
@@ -207,8 +208,9 @@ def test_probe_beats_random_encoder(student, hidden_rng, helpers):
     acc = helpers.probe_accuracy(helpers.features(trained, X_train), y_train, helpers.features(trained, X_test), y_test)
     acc_random = helpers.probe_accuracy(helpers.features(random, X_train), y_train,
                                         helpers.features(random, X_test), y_test)
-    # solution, in-process (seeds 0..7): trained 0.76-0.86, random encoders 0.63-0.67,
-    # gain over the better of two random encoders 0.127-0.221
+    # solution, in-process (generator seeds 0..7): trained 0.76-0.86, random encoders
+    # 0.63-0.67, gain over the better of two random encoders 0.127-0.221; with the check's
+    # own draws from 19 random 256-bit hidden seeds: trained 0.74-0.92, gain 0.11-0.31
     assert acc - acc_random > 0.06
 
 
