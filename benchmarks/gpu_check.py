@@ -1,7 +1,7 @@
 """The deep assignments' hidden suites on the solution: CPU, then GPU; times and ratio.
 
 For each assignment that declares ``gpu = "optional"`` or ``"required"`` (today:
-``deep-learning``), release the solution and grade it with its hidden checks twice, in ONE
+``deep-learning``, ``generative`` and ``neural-networks``), release the solution and grade it with its hidden checks twice, in ONE
 run: first with the GPU hidden from the worker (``CUDA_VISIBLE_DEVICES=""``), then with the
 GPU visible.  Prints per run the score, the wall-clock seconds and the CPU seconds of the
 grading (harness and worker together), and the ratio CPU wall / GPU wall.  Without a GPU
