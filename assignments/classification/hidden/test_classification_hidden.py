@@ -20,6 +20,7 @@ from sklearn.neighbors import KNeighborsClassifier as SkKNN
 from sklearn.neighbors import NearestNeighbors as SkNearestNeighbors
 
 from grader import Fail
+from reference.linear_model import LogisticRegression as RefLogisticRegression
 from reference.linear_model import Perceptron as RefPerceptron
 
 
@@ -329,9 +330,14 @@ def test_rare_galaxies_recovered(student, data):
     galaxy = data["yr_test"] == 1
     completeness = np.mean(proba[galaxy] > 0.5)
     star_completeness = np.mean(proba[~galaxy] <= 0.5)
-    # reference completeness 0.70-0.79 for seeds 0..9; unweighted cross-entropy 0.20-0.29
-    # (seeds 0..4)
-    assert completeness >= 0.55
+    # Against the trusted class-weighted fit on the same data: a fixed threshold cannot
+    # separate the two (over random seeds the weighted completeness reaches down to 0.45
+    # and the unweighted up to 0.42), but on one data set the weighted fit recovers
+    # 0.14-0.7 more galaxies than the unweighted one (1000 seeds; median 0.46).
+    mu, sd = data["Xr_train"].mean(axis=0), data["Xr_train"].std(axis=0)
+    trusted = RefLogisticRegression(class_weight="balanced").fit((data["Xr_train"] - mu) / sd, data["yr_train"])
+    expected = np.mean(trusted.predict_proba((data["Xr_test"] - mu) / sd)[:, 1][galaxy] > 0.5)
+    assert completeness >= expected - 0.05, f"recovered {completeness:.2f} of the rare galaxies, a weighted fit {expected:.2f}"
     # ... without calling everything a galaxy: the reference keeps 0.71-0.79 of the stars
     # (seeds 0..9); a constant probability keeps all of them or none
     assert star_completeness >= 0.5
