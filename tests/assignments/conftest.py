@@ -11,7 +11,9 @@ def course_secret():
     """A random course secret for this module's hidden grading (never committed).
 
     Set through ``COURSE_SECRET``, so a developer's own ``.course-secret`` is not needed
-    and never used; each run draws new hidden data (the checks must hold for any seed).
+    and never used.  The grading tests then replace the derived seed with the fixed test
+    seed ``test_assignments_grading.GRADING_SEED`` (reproducible runs); the seeds tests
+    grade many fixed seeds.
     """
     value = secrets.token_hex(32)
     with pytest.MonkeyPatch.context() as mp:

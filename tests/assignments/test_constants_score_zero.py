@@ -18,6 +18,7 @@ from course.assignment import list_assignments, load_assignment
 from course.config import load_config
 from course.release import release
 from grader.engine import grade_submissions
+from test_assignments_grading import fixed_seed
 
 pytestmark = pytest.mark.slow
 
@@ -61,7 +62,7 @@ def test_stub_plus_constants_scores_zero(assignment_id, tmp_path, bwrap_backend)
     asg = load_assignment(config, assignment_id)
     stub = Path(release(config=config, assignment_id=assignment_id, out=tmp_path / "stub"))
     paths = [build_constants(stub, tmp_path / v.name, v, asg.student_files) for v in VARIANTS]
-    doc = grade_submissions(asg.grading_spec(), paths, sandbox=bwrap_backend, workers=2)
+    doc = grade_submissions(fixed_seed(asg.grading_spec()), paths, sandbox=bwrap_backend, workers=2)
     scored = {}
     for variant, result in zip(VARIANTS, doc["submissions"]):
         assert result["status"] == "graded", (variant.name, result["error"])

@@ -20,7 +20,7 @@ from course.config import load_config
 from course.mistakes import load_mistakes
 from course.release import release
 from grader.engine import grade_submissions
-from test_assignments_grading import ROOT, _check, _mutate
+from test_assignments_grading import ROOT, _check, _mutate, fixed_seed
 
 ASSIGNMENT = "generative"
 MISTAKES = load_mistakes(load_assignment(load_config(ROOT), ASSIGNMENT))
@@ -34,7 +34,7 @@ def _graded(tmp_root: Path) -> dict:
     if not _CACHE:
         config = load_config(ROOT)
         asg = load_assignment(config, ASSIGNMENT)
-        spec = asg.grading_spec()
+        spec = fixed_seed(asg.grading_spec())
         solution = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "solution", solution=True))
         stub = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "stub"))
         subs = grade_submissions(spec, [solution, stub, solution, solution], sandbox="none", workers=2)["submissions"]

@@ -21,7 +21,7 @@ from course.release import release
 from grader.engine import grade_submissions
 
 from course.mistakes import load_mistakes
-from test_assignments_grading import ROOT, _check, _mutate, assert_release_teaches
+from test_assignments_grading import ROOT, _check, _mutate, assert_release_teaches, fixed_seed
 
 ASSIGNMENT = "kernels-gp"
 
@@ -39,7 +39,7 @@ def _graded(tmp_root: Path) -> dict:
     if not _CACHE:
         config = load_config(ROOT)
         asg = load_assignment(config, ASSIGNMENT)
-        spec = asg.grading_spec()
+        spec = fixed_seed(asg.grading_spec())
         solution = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "solution", solution=True))
         stub = Path(release(config=config, assignment_id=ASSIGNMENT, out=tmp_root / "stub"))
         mutants = [_mutate(solution, tmp_root / m.name, m) for m in MISTAKES]
