@@ -205,15 +205,12 @@ class DockerWorker(PopenWorker):
         code = self.proc.poll()
         if code is None:
             return "worker still running"
-        state = self._state
-        if state is None:
+        if self._state is None:  # the container has stopped: its state is final
             try:
-                client = _client(timeout=10)
-                info = client.inspect_container(self.name)
-                state = info.get("State", {})
-                self._pids_max = _pids_events(info["Id"])
-            except Exception:  # noqa: BLE001
-                state = {}
+                self._snapshot(_client(timeout=10))
+            except Exception:  # noqa: BLE001 - the daemon may be down
+                pass
+        state = self._state or {}
         exit_code = state.get("ExitCode", code)
         if exit_code == 125 and not self.killed:
             return "docker could not start the container"
